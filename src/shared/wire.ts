@@ -1,0 +1,139 @@
+/**
+ * The wire contract decoders code against (shared/spec/binary-streaming-guide.md).
+ *
+ * The same object shapes travel as JSON text on `/stream/{code}` and as MessagePack on
+ * `/stream/binary/{code}`. Fields named in the guide are never renamed or dropped; extra
+ * fields are allowed and marked as such below.
+ */
+
+/** Width of one bin and one packet of the stream. */
+export const BIN_MS = 25;
+export const BIN_US = BIN_MS * 1000;
+export const FREQUENCY_HZ = 1000 / BIN_MS;
+
+export interface StreamMetadata {
+  num_channels: number;
+  frequency_hz: number;
+  duration_seconds: number;
+  total_packets: number;
+  // ---- extras beyond the guide ----
+  bin_size_ms: number;
+  /** Number of packets in this session's timeline (after trial/target filters). */
+  timeline_packets: number;
+  /** NWB unit ids, in channel order: channel_ids[i] is unit_ids[i]. */
+  unit_ids: number[];
+  num_trials: number;
+  num_targets: number;
+  units: { position: string; velocity: string; time: string };
+  dataset: DatasetProvenance;
+  filters: SessionFilters;
+  speed: number;
+  loop: boolean;
+}
+
+export interface DatasetProvenance {
+  /** Absolute path of the file the engine loaded (the synthetic recording's cache file too). */
+  path: string;
+  name: string;
+  synthetic: boolean;
+  description: string;
+}
+
+export interface SessionFilters {
+  trial_id: number | null;
+  target_id: number | null;
+}
+
+export interface MetadataMessage extends StreamMetadata {
+  type: 'metadata';
+  data: StreamMetadata;
+  session: { code: string; url: string };
+}
+
+export interface SpikesField {
+  channel_ids: number[];
+  spike_counts: number[];
+  bin_size_ms: number;
+}
+
+/** A field is null where the bin has no finite behaviour sample (JSON has no NaN). */
+export interface KinematicsField {
+  vx: number | null;
+  vy: number | null;
+  x: number | null;
+  y: number | null;
+}
+
+export interface IntentionField {
+  target_id: number | null;
+  target_x: number | null;
+  target_y: number | null;
+  distance_to_target: number | null;
+}
+
+export interface DataPacket {
+  type: 'data';
+  /** Wall-clock Unix seconds at send. */
+  timestamp: number;
+  /** Per session, +1 per packet built; gaps seen by a client are its own drops. */
+  sequence_number: number;
+  spikes: SpikesField;
+  kinematics: KinematicsField;
+  intention: IntentionField;
+  trial_id: number | null;
+  trial_time_ms: number | null;
+  // ---- extras beyond the guide ----
+  /** Bin index in the recording (bin k covers [k·25 ms, (k+1)·25 ms)). */
+  bin_index: number;
+  /** Start of the bin on the recording's clock, seconds. */
+  time_s: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  /** Stable machine-readable reason, e.g. `invalid_session_code`. */
+  code: string;
+  message: string;
+}
+
+/** Sent when a playback state change matters to a decoder (pause, seek, end of timeline…). */
+export interface StatusMessage {
+  type: 'status';
+  state: PlaybackStatus;
+  position_s: number;
+  speed: number;
+  loop: boolean;
+}
+
+export type PlaybackStatus = 'playing' | 'paused' | 'ended';
+
+export type ServerMessage = MetadataMessage | DataPacket | ErrorMessage | StatusMessage;
+
+/** Messages a client may send on a stream socket (JSON or MessagePack, same shapes). */
+export type ClientMessage =
+  | { type: 'ping' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'seek'; position_s: number }
+  | { type: 'speed'; speed: number }
+  | { type: 'loop'; loop: boolean };
+
+/** WebSocket close codes (4xxx are ours; 1001 is "going away" on shutdown). */
+export const CloseCode = {
+  GoingAway: 1001,
+  InvalidRequest: 4000,
+  Unauthorized: 4401,
+  NotFound: 4404,
+  FilterConflict: 4409,
+  TooSlow: 4408,
+  SessionLimit: 4429,
+  SessionDeleted: 4410,
+} as const;
+
+export const SESSION_CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const SPEED_MIN = 0.1;
+export const SPEED_MAX = 20;
+
+export function isValidSessionCode(code: string): boolean {
+  return SESSION_CODE_PATTERN.test(code);
+}
