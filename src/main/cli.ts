@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { DatasetError } from './dataset/errors.ts';
+import { Engine } from './engine.ts';
+import { ListenError, startServer } from './server/index.ts';
+import { CloseCode } from '../shared/wire.ts';
+
+const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
+
+Usage:
+  phantomlink serve [--dataset FILE.nwb] [--host H] [--port P] [--preset default|full]
+
+Options:
+  --dataset FILE   NWB file with a Units table (default: the built-in synthetic MC_Maze-like recording)
+  --preset NAME    built-in recording size when no --dataset: default (142 units) or full (182 units, ~90 min)
+  --host H         address to listen on (default 127.0.0.1)
+  --port P         port (default 8000; 0 picks a free one)
+  -h, --help       show this help
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`phantomlink: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dataset: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8000' },
+        preset: { type: 'string', default: 'default' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port!) || port > 65535) fail(`--port must be an integer 0–65535 (got ${values.port})`, 2);
+  if (values.preset !== 'default' && values.preset !== 'full') fail(`--preset must be default or full (got ${values.preset})`, 2);
+
+  const t0 = performance.now();
+  let lastStage = '';
+  let engine: Engine;
+  try {
+    engine = await Engine.start({
+      datasetPath: values.dataset,
+      preset: values.preset,
+      onProgress: (stage) => {
+        if (stage !== lastStage) process.stderr.write(`  ${stage}…\n`);
+        lastStage = stage;
+      },
+    });
+  } catch (err) {
+    if (err instanceof DatasetError) fail(err.message);
+    throw err;
+  }
+  let server;
+  try {
+    server = await startServer(engine, { host: values.host, port });
+  } catch (err) {
+    engine.close();
+    if (err instanceof ListenError) fail(err.message);
+    throw err;
+  }
+  const ds = engine.dataset;
+  const ws = server.url.replace(/^http/, 'ws');
+  process.stdout.write(
+    [
+      `PhantomLink Studio serving ${ds.provenance.synthetic ? 'the built-in SYNTHETIC recording' : ds.provenance.name}`,
+      `  file:     ${ds.provenance.path}`,
+      `  dataset:  ${ds.numUnits} units · ${ds.trials.length} trials · ${ds.durationSeconds.toFixed(1)} s · ${ds.numBins} packets at 40 Hz`,
+      `  ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+      '',
+      `  JSON stream:    ${ws}/stream/{session_code}`,
+      `  binary stream:  ${ws}/stream/binary/{session_code}      (MessagePack)`,
+      `  e.g.            ${ws}/stream/binary/my-session?target_id=0`,
+      `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  const shutdown = (signal: string) => {
+    process.stderr.write(`\n${signal}: closing ${server.streams.clients.size} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
+    void server.close('server shutting down').then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+const [command, ...rest] = process.argv.slice(2);
+switch (command) {
+  case 'serve':
+    await serve(rest);
+    break;
+  case undefined:
+  case '-h':
+  case '--help':
+  case 'help':
+    process.stdout.write(USAGE);
+    break;
+  default:
+    fail(`unknown command "${command}"\n\n${USAGE}`, 2);
+}

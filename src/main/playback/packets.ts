@@ -1,0 +1,80 @@
+import type { Dataset } from '../dataset/types.ts';
+import { BIN_MS, BIN_US, type DataPacket, type IntentionField, type KinematicsField } from '../../shared/wire.ts';
+
+const NULL_INTENTION: Readonly<IntentionField> = Object.freeze({
+  target_id: null,
+  target_x: null,
+  target_y: null,
+  distance_to_target: null,
+});
+
+/** NaN (no sample in the bin) becomes null: JSON has no NaN, and both encodings must agree. */
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Builds the wire packet of one bin. The dataset is already binned, so this only indexes
+ * typed arrays; one packet is built per session tick and shared by every client and face.
+ */
+export class PacketBuilder {
+  /** channel_ids never change within a dataset: one shared array, never mutated. */
+  private readonly channelIds: number[];
+
+  constructor(readonly dataset: Dataset) {
+    this.channelIds = Array.from({ length: dataset.numUnits }, (_, i) => i);
+  }
+
+  build(bin: number, sequenceNumber: number, timestampSec: number): DataPacket {
+    const ds = this.dataset;
+    const n = ds.numUnits;
+    const counts = ds.spikeCounts.subarray(bin * n, bin * n + n);
+    const spikeCounts = new Array<number>(n);
+    for (let i = 0; i < n; i++) spikeCounts[i] = counts[i];
+
+    const kinematics = this.kinematics(bin);
+    const trialRow = ds.trialOfBin[bin];
+    let intention: IntentionField = NULL_INTENTION;
+    let trialId: number | null = null;
+    let trialTimeMs: number | null = null;
+    if (trialRow >= 0) {
+      const trial = ds.trials[trialRow];
+      trialId = trial.id;
+      trialTimeMs = (bin * BIN_US - Math.round(trial.startTime * 1e6)) / 1000;
+      if (trial.targetId !== null) {
+        const target = ds.targets[trial.targetId];
+        const { x, y } = kinematics;
+        intention = {
+          target_id: target.id,
+          target_x: target.x,
+          target_y: target.y,
+          distance_to_target: x !== null && y !== null ? Math.hypot(target.x - x, target.y - y) : null,
+        };
+      }
+    }
+
+    return {
+      type: 'data',
+      timestamp: timestampSec,
+      sequence_number: sequenceNumber,
+      spikes: { channel_ids: this.channelIds, spike_counts: spikeCounts, bin_size_ms: BIN_MS },
+      kinematics,
+      intention,
+      trial_id: trialId,
+      trial_time_ms: trialTimeMs,
+      bin_index: bin,
+      time_s: (bin * BIN_US) / 1e6,
+    };
+  }
+
+  private kinematics(bin: number): KinematicsField {
+    const k = this.dataset.kinematics;
+    if (!k) return { vx: null, vy: null, x: null, y: null };
+    return {
+      vx: finiteOrNull(k.vx[bin]),
+      vy: finiteOrNull(k.vy[bin]),
+      x: finiteOrNull(k.x[bin]),
+      y: finiteOrNull(k.y[bin]),
+    };
+  }
+}

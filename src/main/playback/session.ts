@@ -1,0 +1,301 @@
+import { performance } from 'node:perf_hooks';
+import type { Dataset } from '../dataset/types.ts';
+import { EncodedMessage } from '../../shared/codecs.ts';
+import {
+  BIN_MS,
+  FREQUENCY_HZ,
+  SPEED_MAX,
+  SPEED_MIN,
+  type DataPacket,
+  type PlaybackStatus,
+  type SessionFilters,
+  type StreamMetadata,
+} from '../../shared/wire.ts';
+import { PacketClock, type ClockTick, type PacketClockOptions } from './clock.ts';
+import { LatenessWindow } from './lateness.ts';
+import { PacketBuilder } from './packets.ts';
+import { buildTimeline, type Timeline } from './timeline.ts';
+
+/** Anything that receives a session's packets: a WebSocket client, the studio window. */
+export interface SessionSubscriber {
+  /** Counted as a connected client (decoders); the studio's own view is not. */
+  readonly isClient: boolean;
+  onPacket(packet: EncodedMessage<DataPacket>): void;
+  /** The dataset or the timeline changed under the subscriber. */
+  onMetadataChanged?(session: Session): void;
+  /** The session is going away (deleted, evicted, server shutting down). */
+  onSessionClosed?(code: number, reason: string): void;
+}
+
+export interface SessionOptions {
+  speed?: number;
+  loop?: boolean;
+  /** Start paused instead of playing at once. */
+  paused?: boolean;
+  clock?: PacketClockOptions;
+}
+
+export interface PlaybackState {
+  code: string;
+  status: PlaybackStatus;
+  /** Seconds into the session timeline (the filtered timeline when a filter is set). */
+  position_s: number;
+  duration_s: number;
+  /** Timeline position of the next packet, 0-based. */
+  position_packets: number;
+  timeline_packets: number;
+  /** Recording bin and time of the next packet. */
+  bin_index: number;
+  recording_time_s: number;
+  speed: number;
+  loop: boolean;
+  filters: SessionFilters;
+  /** Packets built so far in this session (the last sequence_number + 1). */
+  packets_sent: number;
+}
+
+export function assertSpeed(speed: number): void {
+  if (!Number.isFinite(speed) || speed < SPEED_MIN || speed > SPEED_MAX) {
+    throw new RangeError(`speed must be between ${SPEED_MIN} and ${SPEED_MAX} (got ${speed})`);
+  }
+}
+
+/**
+ * One session timeline. Every subscriber receives the same packets: one packet built per
+ * tick, encoded at most once per format (EncodedMessage), then fanned out.
+ */
+export class Session {
+  readonly createdAt = Date.now();
+  /** Last attach, detach or control action: drives idle expiry and LRU eviction. */
+  lastActivity = Date.now();
+  readonly lateness = new LatenessWindow();
+
+  private dataset: Dataset;
+  private builder: PacketBuilder;
+  private timeline: Timeline;
+  private cursor = 0;
+  private sequence = 0;
+  private status: PlaybackStatus;
+  private speed: number;
+  private loop: boolean;
+  private readonly clock: PacketClock;
+  private readonly subscribers = new Set<SessionSubscriber>();
+  private readonly stateListeners = new Set<(s: PlaybackState) => void>();
+  private closed = false;
+
+  constructor(
+    readonly code: string,
+    dataset: Dataset,
+    private _filters: SessionFilters,
+    opts: SessionOptions = {},
+  ) {
+    this.dataset = dataset;
+    this.builder = new PacketBuilder(dataset);
+    this.timeline = buildTimeline(dataset, _filters); // throws FilterError: the session is never half-made
+    this.speed = opts.speed ?? 1;
+    assertSpeed(this.speed);
+    this.loop = opts.loop ?? true;
+    this.clock = new PacketClock(this.tick, opts.clock);
+    this.clock.setSpeed(this.speed);
+    this.status = 'paused';
+    if (!opts.paused) this.play();
+  }
+
+  get filters(): SessionFilters {
+    return this._filters;
+  }
+
+  get clientCount(): number {
+    let n = 0;
+    for (const s of this.subscribers) if (s.isClient) n++;
+    return n;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  get clockReanchors(): number {
+    return this.clock.reanchors;
+  }
+
+  /** Same filters as the session's? A null filter on either side means "no filter". */
+  filtersEqual(f: SessionFilters): boolean {
+    return f.trial_id === this._filters.trial_id && f.target_id === this._filters.target_id;
+  }
+
+  attach(sub: SessionSubscriber): void {
+    this.subscribers.add(sub);
+    this.touch();
+  }
+
+  detach(sub: SessionSubscriber): void {
+    if (this.subscribers.delete(sub)) this.touch();
+  }
+
+  /** Playback state changes (play, pause, seek, speed, loop, end, dataset swap); not per packet. */
+  onState(listener: (s: PlaybackState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  play(): void {
+    if (this.status === 'playing' || this.closed) return;
+    if (this.status === 'ended') this.cursor = 0;
+    this.status = 'playing';
+    this.clock.start(); // a new run: the next packet is due now, never a burst of missed ones
+    this.changed();
+  }
+
+  pause(): void {
+    if (this.status !== 'playing') return;
+    this.clock.stop();
+    this.status = 'paused';
+    this.changed();
+  }
+
+  /** Pause and rewind to the start of the timeline. */
+  stop(): void {
+    this.clock.stop();
+    this.status = 'paused';
+    this.cursor = 0;
+    this.changed();
+  }
+
+  /** Moves to `seconds` into the session timeline; the next packet plays from there. */
+  seek(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`position must be a number of seconds ≥ 0 (got ${seconds})`);
+    const pos = Math.floor(Math.round(seconds * 1e6) / (BIN_MS * 1000));
+    if (pos >= this.timeline.length) {
+      throw new RangeError(`position ${seconds} s is past the end of the timeline (${this.timeline.durationSeconds} s)`);
+    }
+    this.cursor = pos;
+    if (this.status === 'ended') this.status = 'paused';
+    this.changed();
+  }
+
+  setSpeed(speed: number): void {
+    assertSpeed(speed);
+    this.speed = speed;
+    this.clock.setSpeed(speed);
+    this.changed();
+  }
+
+  setLoop(loop: boolean): void {
+    this.loop = loop;
+    this.changed();
+  }
+
+  /** Swaps in a newly loaded dataset; filters the new dataset cannot honour are dropped. */
+  setDataset(dataset: Dataset): void {
+    let timeline: Timeline;
+    try {
+      timeline = buildTimeline(dataset, this._filters);
+    } catch {
+      this._filters = { trial_id: null, target_id: null };
+      timeline = buildTimeline(dataset, this._filters);
+    }
+    this.dataset = dataset;
+    this.builder = new PacketBuilder(dataset);
+    this.timeline = timeline;
+    if (this.cursor >= timeline.length) this.cursor = 0;
+    for (const s of this.subscribers) s.onMetadataChanged?.(this);
+    this.changed();
+  }
+
+  state(): PlaybackState {
+    const atEnd = this.cursor >= this.timeline.length;
+    const bin = this.timeline.binAt(atEnd ? this.timeline.length - 1 : this.cursor);
+    return {
+      code: this.code,
+      status: this.status,
+      position_s: this.cursor / FREQUENCY_HZ,
+      duration_s: this.timeline.durationSeconds,
+      position_packets: this.cursor,
+      timeline_packets: this.timeline.length,
+      bin_index: bin,
+      recording_time_s: (bin * BIN_MS) / 1000,
+      speed: this.speed,
+      loop: this.loop,
+      filters: { ...this._filters },
+      packets_sent: this.sequence,
+    };
+  }
+
+  /** Trial boundaries on the session timeline, seconds (for scrubbers). */
+  rangeStartsSeconds(): number[] {
+    return this.timeline.rangeStarts().map((p) => p / FREQUENCY_HZ);
+  }
+
+  metadata(): StreamMetadata {
+    const ds = this.dataset;
+    return {
+      num_channels: ds.numUnits,
+      frequency_hz: FREQUENCY_HZ,
+      duration_seconds: ds.durationSeconds,
+      total_packets: ds.numBins,
+      bin_size_ms: BIN_MS,
+      timeline_packets: this.timeline.length,
+      unit_ids: ds.unitIds,
+      num_trials: ds.trials.length,
+      num_targets: ds.targets.length,
+      units: { position: 'mm', velocity: 'mm/s', time: 's' },
+      dataset: ds.provenance,
+      filters: { ...this._filters },
+      speed: this.speed,
+      loop: this.loop,
+    };
+  }
+
+  /** Ends the session: stops the clock and tells subscribers why. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clock.stop();
+    const subs = [...this.subscribers];
+    this.subscribers.clear();
+    for (const s of subs) s.onSessionClosed?.(code, reason);
+    this.stateListeners.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  private changed(): void {
+    this.touch();
+    if (this.stateListeners.size === 0) return;
+    const s = this.state();
+    for (const l of this.stateListeners) l(s);
+  }
+
+  private readonly tick = (tick: ClockTick): void => {
+    if (this.cursor >= this.timeline.length) {
+      if (!this.loop) {
+        this.clock.stop();
+        this.status = 'ended';
+        this.changed();
+        return;
+      }
+      this.cursor = 0;
+    }
+    const bin = this.timeline.binAt(this.cursor++);
+    const seq = this.sequence++;
+    if (this.subscribers.size > 0) {
+      const packet = new EncodedMessage(this.builder.build(bin, seq, Date.now() / 1000));
+      for (const s of this.subscribers) s.onPacket(packet);
+    }
+    const sent = performance.now();
+    this.lateness.record(sent, sent - tick.dueMs);
+    if (this.cursor >= this.timeline.length && !this.loop) {
+      // The last packet went out: report the end now rather than one period later.
+      this.clock.stop();
+      this.status = 'ended';
+      this.changed();
+    }
+  };
+}

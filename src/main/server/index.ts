@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Engine } from '../engine.ts';
+import { HttpError, sendError } from './http.ts';
+import { MetricsCollector } from './metrics.ts';
+import { restApi } from './restApi.ts';
+import { serveStatic } from './staticFiles.ts';
+import { StreamEndpoint, isStreamPath, rejectUpgrade, type StreamEndpointOptions } from './streamEndpoint.ts';
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port. Default 8000. */
+  port?: number;
+  stream?: StreamEndpointOptions;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` as clients should use it. */
+  readonly url: string;
+  readonly streams: StreamEndpoint;
+  readonly metrics: MetricsCollector;
+  readonly http: Server;
+  /** Closes every client with 1001, then the listener. Resolves when everything is closed. */
+  close(reason?: string): Promise<void>;
+}
+
+/** The port is taken, or similar: a one-line explanation for the CLI. */
+export class ListenError extends Error {}
+
+/** Starts the HTTP + WebSocket server on the engine. */
+export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  let publicUrl = '';
+  const streams = new StreamEndpoint(engine.sessions, () => publicUrl, opts.stream);
+  const metrics = new MetricsCollector(engine, streams);
+  const api = restApi(engine, streams, metrics);
+
+  const http = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new HttpError(400, 'bad_url', 'malformed request URL'));
+    }
+    void (async () => {
+      if (await api.handle(req, res, url)) return;
+      if (await serveStatic(req, res, url)) return;
+      sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname.slice(0, 200)}; see GET / for the API`));
+    })().catch((err) => sendError(res, err));
+  });
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    let pathname = '/';
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      return rejectUpgrade(socket, 400, 'malformed request URL');
+    }
+    if (!isStreamPath(pathname)) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
+    streams.handleUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const port = opts.port ?? 8000;
+      if (err.code === 'EADDRINUSE') reject(new ListenError(`port ${port} on ${host} is already in use (another PhantomLink or server?); choose another with --port`));
+      else if (err.code === 'EACCES') reject(new ListenError(`not allowed to listen on ${host}:${port}; use a port above 1024`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new ListenError(`cannot listen on ${host}: no such address on this machine`));
+      else reject(new ListenError(`cannot listen on ${host}:${port}: ${err.message}`));
+    };
+    http.once('error', onError);
+    http.listen(opts.port ?? 8000, host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  publicUrl = `http://${urlHost}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  const close = (reason = 'server shutting down'): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      streams.closeAll(reason);
+      engine.close(reason);
+      metrics.close();
+      http.close(() => resolve());
+      http.closeIdleConnections();
+      // A peer that never answers the closing handshake must not hold shutdown up.
+      setTimeout(() => {
+        streams.terminateAll();
+        http.closeAllConnections();
+      }, 2000).unref();
+    }));
+
+  return { host, port, url: publicUrl, streams, metrics, http, close };
+}

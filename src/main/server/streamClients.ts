@@ -1,0 +1,121 @@
+import type { WebSocket } from 'ws';
+import { encode, type EncodedMessage, type StreamFormat } from '../../shared/codecs.ts';
+import type { DataPacket, ErrorMessage, ServerMessage } from '../../shared/wire.ts';
+import { CloseCode } from '../../shared/wire.ts';
+import type { Session, SessionSubscriber } from '../playback/session.ts';
+
+export interface BackpressureOptions {
+  /** Above this many bytes queued on a socket, packets for it are dropped. Default 256 KiB. */
+  maxBufferedBytes?: number;
+  /** A client that keeps dropping for this long is closed. Default 5 s. */
+  slowCloseMs?: number;
+}
+
+/** Bytes sent per format, per session (for /metrics). */
+export interface WireStats {
+  bytes: Record<StreamFormat, number>;
+  packets: Record<StreamFormat, number>;
+}
+
+let nextClientId = 1;
+
+/** The WebSocket close reason is limited to 123 bytes of UTF-8. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (Buffer.byteLength(s) > 123) s = s.slice(0, -2) + '…';
+  return s;
+}
+
+/** Sends an error message, then closes with a 4xxx code and a readable reason. */
+export function refuse(ws: WebSocket, format: StreamFormat, closeCode: number, error: ErrorMessage): void {
+  try {
+    ws.send(encode(format, error), { binary: format === 'msgpack' });
+  } finally {
+    ws.close(closeCode, closeReason(error.message));
+  }
+}
+
+/**
+ * One decoder's connection to a session. It never blocks the session: when the socket's
+ * queue is full its packets are dropped (counted; the client sees a sequence gap), and a
+ * client that stays behind is closed with a reason.
+ */
+export class StreamClient implements SessionSubscriber {
+  readonly id = nextClientId++;
+  readonly isClient = true;
+  readonly connectedAt = Date.now();
+  packetsSent = 0;
+  bytesSent = 0;
+  drops = 0;
+  /** Set while packets are being dropped; cleared when the client catches up. */
+  private behindSince = 0;
+  alive = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly session: Session,
+    readonly format: StreamFormat,
+    readonly remoteAddress: string,
+    private readonly stats: WireStats,
+    private readonly backpressure: Required<BackpressureOptions>,
+    private readonly metadataFor: (client: StreamClient) => ServerMessage,
+  ) {}
+
+  get endpoint(): 'json' | 'binary' {
+    return this.format === 'json' ? 'json' : 'binary';
+  }
+
+  send(msg: ServerMessage | Uint8Array): void {
+    const bytes = msg instanceof Uint8Array ? msg : encode(this.format, msg);
+    this.ws.send(bytes, { binary: this.format === 'msgpack' });
+    this.bytesSent += bytes.length;
+    this.stats.bytes[this.format] += bytes.length;
+  }
+
+  onPacket(packet: EncodedMessage<DataPacket>): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.backpressure.maxBufferedBytes) {
+      this.drops++;
+      const now = Date.now();
+      if (this.behindSince === 0) this.behindSince = now;
+      else if (now - this.behindSince > this.backpressure.slowCloseMs) {
+        this.ws.close(
+          CloseCode.TooSlow,
+          closeReason(`client too slow: ${this.drops} packets dropped, behind for over ${Math.round(this.backpressure.slowCloseMs / 1000)} s`),
+        );
+      }
+      return;
+    }
+    this.behindSince = 0;
+    const bytes = packet.bytes(this.format);
+    this.ws.send(bytes, { binary: this.format === 'msgpack' });
+    this.packetsSent++;
+    this.bytesSent += bytes.length;
+    this.stats.bytes[this.format] += bytes.length;
+    this.stats.packets[this.format]++;
+  }
+
+  onMetadataChanged(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.send(this.metadataFor(this));
+  }
+
+  onSessionClosed(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, closeReason(reason));
+    }
+  }
+
+  info() {
+    return {
+      id: this.id,
+      session: this.session.code,
+      endpoint: this.endpoint,
+      address: this.remoteAddress,
+      connected_at: new Date(this.connectedAt).toISOString(),
+      packets_sent: this.packetsSent,
+      bytes_sent: this.bytesSent,
+      drops: this.drops,
+      buffered_bytes: this.ws.bufferedAmount,
+    };
+  }
+}

@@ -1,0 +1,218 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { decodeMsgpack, type StreamFormat } from '../../shared/codecs.ts';
+import { CloseCode, type ErrorMessage, type MetadataMessage, type StatusMessage } from '../../shared/wire.ts';
+import type { Session } from '../playback/session.ts';
+import { SessionError, type SessionManager } from '../playback/sessionManager.ts';
+import { FilterError } from '../playback/timeline.ts';
+import { ParamError, filtersFrom, queryGetter } from './params.ts';
+import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
+
+export interface StreamEndpointOptions extends BackpressureOptions {
+  /** Keepalive ping period; a peer that misses a pong for a whole period is terminated. Default 20 s. */
+  pingIntervalMs?: number;
+  /** Largest frame a client may send. Default 64 KiB. */
+  maxClientFrameBytes?: number;
+}
+
+const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
+
+/** Is this an upgrade request for one of the stream endpoints? */
+export function isStreamPath(pathname: string): boolean {
+  return pathname.startsWith('/stream/');
+}
+
+/**
+ * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack).
+ * A bad request is accepted as a WebSocket and then refused with an error message and a
+ * 4xxx close, so every client library can show the reason.
+ */
+export class StreamEndpoint {
+  private readonly wss: WebSocketServer;
+  readonly clients = new Set<StreamClient>();
+  private readonly stats = new WeakMap<Session, WireStats>();
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly backpressure: Required<BackpressureOptions>;
+  /** Connections refused (bad code, filter, limit…), for /metrics. */
+  refused = 0;
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly publicUrl: () => string,
+    opts: StreamEndpointOptions = {},
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxClientFrameBytes ?? 64 * 1024, clientTracking: false });
+    this.backpressure = { maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024, slowCloseMs: opts.slowCloseMs ?? 5000 };
+    this.pingTimer = setInterval(() => this.keepalive(), opts.pingIntervalMs ?? 20_000);
+    this.pingTimer.unref();
+  }
+
+  wireStats(session: Session): WireStats {
+    let s = this.stats.get(session);
+    if (!s) {
+      s = { bytes: { json: 0, msgpack: 0 }, packets: { json: 0, msgpack: 0 } };
+      this.stats.set(session, s);
+    }
+    return s;
+  }
+
+  clientsOf(session: Session): StreamClient[] {
+    return [...this.clients].filter((c) => c.session === session);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  }
+
+  streamUrl(code: string, format: StreamFormat): string {
+    const base = this.publicUrl().replace(/^http/, 'ws');
+    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}${encodeURIComponent(code)}`;
+  }
+
+  metadataMessage(session: Session, format: StreamFormat): MetadataMessage {
+    const data = session.metadata();
+    // The guide shows the metadata both nested under `data` and flat (its Python example
+    // reads metadata['num_channels']): send both.
+    return { type: 'metadata', ...data, data, session: { code: session.code, url: this.streamUrl(session.code, format) } };
+  }
+
+  /** Closes every stream socket (server shutdown): clients see 1001 "going away". */
+  closeAll(reason: string): void {
+    clearInterval(this.pingTimer);
+    for (const c of this.clients) c.ws.close(CloseCode.GoingAway, reason);
+  }
+
+  /** Force-closes sockets that did not finish their closing handshake. */
+  terminateAll(): void {
+    for (const c of this.clients) c.ws.terminate();
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = STREAM_PATH.exec(url.pathname);
+    const format: StreamFormat = m?.[1] ? 'msgpack' : 'json';
+    ws.on('error', () => ws.terminate()); // e.g. a frame over maxPayload; never let it reach the process
+
+    const fail = (closeCode: number, code: string, message: string) => {
+      this.refused++;
+      const err: ErrorMessage = { type: 'error', code, message };
+      refuse(ws, format, closeCode, err);
+    };
+    if (!m) {
+      return fail(CloseCode.NotFound, 'unknown_endpoint', `no stream at ${url.pathname}: use /stream/{session_code} (JSON) or /stream/binary/{session_code} (MessagePack)`);
+    }
+    let code: string;
+    try {
+      code = decodeURIComponent(m[2]);
+    } catch {
+      return fail(CloseCode.InvalidRequest, 'invalid_session_code', 'session code has malformed percent-encoding');
+    }
+
+    let session: Session;
+    try {
+      const known = new Set(['trial_id', 'target_id']);
+      const unknown = [...new Set(url.searchParams.keys())].filter((k) => !known.has(k));
+      if (unknown.length) throw new ParamError(`unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use trial_id and/or target_id`);
+      const filters = filtersFrom(queryGetter(url.searchParams));
+      session = this.sessions.join(code, filters);
+    } catch (err) {
+      if (err instanceof ParamError) return fail(CloseCode.InvalidRequest, 'invalid_filter', err.message);
+      if (err instanceof FilterError) return fail(CloseCode.NotFound, err.code, err.message);
+      if (err instanceof SessionError) {
+        const close =
+          err.code === 'filter_conflict' ? CloseCode.FilterConflict : err.code === 'session_limit' ? CloseCode.SessionLimit : CloseCode.InvalidRequest;
+        return fail(close, err.code, err.message);
+      }
+      console.error('[phantomlink] unexpected error on connect:', err);
+      return fail(1011, 'internal_error', 'internal server error (see the server log)');
+    }
+
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const client = new StreamClient(ws, session, format, remote, this.wireStats(session), this.backpressure, (c) =>
+      this.metadataMessage(c.session, c.format),
+    );
+    this.clients.add(client);
+    client.send(this.metadataMessage(session, format));
+    session.attach(client);
+
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
+    ws.on('close', () => {
+      this.clients.delete(client);
+      session.detach(client);
+    });
+  }
+
+  /** Client frames: JSON text or MessagePack, small control messages. Malformed ones get an error reply; the stream goes on. */
+  private onClientMessage(client: StreamClient, data: RawData, isBinary: boolean): void {
+    const reply = (code: string, message: string) => client.send({ type: 'error', code, message } satisfies ErrorMessage);
+    let msg: unknown;
+    try {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      msg = isBinary ? decodeMsgpack(buf) : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+    } catch {
+      return reply('bad_message', isBinary ? 'message is not valid MessagePack' : 'message is not valid UTF-8 JSON');
+    }
+    if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
+      return reply('bad_message', 'a client message is an object with a string "type" (ping, pause, resume, seek, speed, loop)');
+    }
+    const m = msg as Record<string, unknown>;
+    const s = client.session;
+    try {
+      switch (m.type) {
+        case 'ping':
+          client.send({ type: 'status', ...this.status(s) });
+          return;
+        case 'pause':
+          s.pause();
+          break;
+        case 'resume':
+        case 'play':
+          s.play();
+          break;
+        case 'seek':
+          s.seek(Number(m.position_s ?? m.position_seconds));
+          break;
+        case 'speed':
+          s.setSpeed(Number(m.speed));
+          break;
+        case 'loop':
+          if (typeof m.loop !== 'boolean') return reply('bad_message', 'loop needs "loop": true or false');
+          s.setLoop(m.loop);
+          break;
+        default:
+          return reply('unknown_message', `unknown message type ${JSON.stringify(String(m.type).slice(0, 40))}`);
+      }
+    } catch (err) {
+      return reply('bad_message', err instanceof Error ? err.message : String(err));
+    }
+    client.send({ type: 'status', ...this.status(s) });
+  }
+
+  private status(s: Session): Omit<StatusMessage, 'type'> {
+    const st = s.state();
+    return { state: st.status, position_s: st.position_s, speed: st.speed, loop: st.loop };
+  }
+
+  private keepalive(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+}
+
+/** Rejects an upgrade on a path that is not a WebSocket endpoint, at the HTTP level. */
+export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: { code: 'not_found', message } });
+  socket.end(
+    `HTTP/1.1 ${status} Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
