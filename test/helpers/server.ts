@@ -123,3 +123,26 @@ export async function api(base: string, method: string, path: string, body?: unk
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A peer that completes the WebSocket handshake and then never reads again: its kernel
+ * buffers fill and it never answers pings (a stuck decoder, or a half-open connection).
+ */
+export async function stuckPeer(wsBase: string, path: string): Promise<import('node:net').Socket> {
+  const { connect } = await import('node:net');
+  const url = new URL(wsBase + path);
+  const socket = connect(Number(url.port), url.hostname);
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.write(
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${Buffer.from('phantomlink-test').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      socket.once('data', (chunk) => (chunk.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(chunk.toString()))));
+    });
+    socket.once('error', reject);
+  });
+  socket.pause();
+  return socket;
+}

@@ -60,6 +60,7 @@ export class MetricsCollector {
         expired_sessions: this.engine.sessions.expired,
         evicted_sessions: this.engine.sessions.evicted,
       },
+      recent_closes: this.streams.recentCloses.slice(-20),
       process: {
         rss_mb: Math.round(mem.rss / 1e5) / 10,
         heap_used_mb: Math.round(mem.heapUsed / 1e5) / 10,

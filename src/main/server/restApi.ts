@@ -102,8 +102,8 @@ export function restApi(engine: Engine, streams: StreamEndpoint, metrics: Metric
     description: 'Replays a neural recording as a live 40 Hz stream of 25 ms bins (JSON and MessagePack WebSocket endpoints).',
     dataset: datasetJson(engine.dataset),
     endpoints: {
-      stream_json: streams.streamUrl('{session_code}', 'json'),
-      stream_binary: streams.streamUrl('{session_code}', 'msgpack'),
+      stream_json: streams.streamUrlTemplate('json'),
+      stream_binary: streams.streamUrlTemplate('msgpack'),
       filters: '?trial_id=N and/or ?target_id=M',
       create_session: 'POST /api/sessions/create',
       list_sessions: 'GET /api/sessions',

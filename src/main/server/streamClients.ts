@@ -50,6 +50,8 @@ export class StreamClient implements SessionSubscriber {
   /** Set while packets are being dropped; cleared when the client catches up. */
   private behindSince = 0;
   alive = true;
+  /** Why the server closed this client, when it did. */
+  closedByServer: { code: number; reason: string } | null = null;
 
   constructor(
     readonly ws: WebSocket,
@@ -79,9 +81,9 @@ export class StreamClient implements SessionSubscriber {
       const now = Date.now();
       if (this.behindSince === 0) this.behindSince = now;
       else if (now - this.behindSince > this.backpressure.slowCloseMs) {
-        this.ws.close(
+        this.close(
           CloseCode.TooSlow,
-          closeReason(`client too slow: ${this.drops} packets dropped, behind for over ${Math.round(this.backpressure.slowCloseMs / 1000)} s`),
+          `client too slow: ${this.drops} packets dropped, behind for over ${Math.round(this.backpressure.slowCloseMs / 1000)} s`,
         );
       }
       return;
@@ -100,9 +102,14 @@ export class StreamClient implements SessionSubscriber {
   }
 
   onSessionClosed(code: number, reason: string): void {
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(code, closeReason(reason));
-    }
+    this.close(code, reason);
+  }
+
+  /** Starts the closing handshake; a peer that does not answer is cut off by the server's closeTimeout. */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
+    this.closedByServer = { code, reason: closeReason(reason) };
+    this.ws.close(code, this.closedByServer.reason);
   }
 
   info() {

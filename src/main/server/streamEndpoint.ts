@@ -14,7 +14,25 @@ export interface StreamEndpointOptions extends BackpressureOptions {
   pingIntervalMs?: number;
   /** Largest frame a client may send. Default 64 KiB. */
   maxClientFrameBytes?: number;
+  /** A peer that does not complete the closing handshake in this time is cut off. Default 2 s. */
+  closeTimeoutMs?: number;
 }
+
+/** A closed client connection, kept for /metrics and the studio's clients panel. */
+export interface ClosedClient {
+  id: number;
+  session: string;
+  endpoint: 'json' | 'binary';
+  address: string;
+  code: number;
+  reason: string;
+  by: 'server' | 'client';
+  packets_sent: number;
+  drops: number;
+  at: string;
+}
+
+const RECENT_CLOSES = 50;
 
 const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
 
@@ -36,13 +54,21 @@ export class StreamEndpoint {
   private readonly backpressure: Required<BackpressureOptions>;
   /** Connections refused (bad code, filter, limit…), for /metrics. */
   refused = 0;
+  /** The last few closed client connections, newest last. */
+  readonly recentCloses: ClosedClient[] = [];
 
   constructor(
     private readonly sessions: SessionManager,
     private readonly publicUrl: () => string,
     opts: StreamEndpointOptions = {},
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxClientFrameBytes ?? 64 * 1024, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxClientFrameBytes ?? 64 * 1024,
+      clientTracking: false,
+      // ws waits 30 s for a closing handshake by default; a stuck peer must not hold a slot that long.
+      closeTimeout: opts.closeTimeoutMs ?? 2000,
+    });
     this.backpressure = { maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024, slowCloseMs: opts.slowCloseMs ?? 5000 };
     this.pingTimer = setInterval(() => this.keepalive(), opts.pingIntervalMs ?? 20_000);
     this.pingTimer.unref();
@@ -66,8 +92,13 @@ export class StreamEndpoint {
   }
 
   streamUrl(code: string, format: StreamFormat): string {
+    return this.streamUrlTemplate(format).replace('{session_code}', encodeURIComponent(code));
+  }
+
+  /** `ws://host:port/stream/{session_code}` (or `/stream/binary/…`), for docs and listings. */
+  streamUrlTemplate(format: StreamFormat): string {
     const base = this.publicUrl().replace(/^http/, 'ws');
-    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}${encodeURIComponent(code)}`;
+    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}{session_code}`;
   }
 
   metadataMessage(session: Session, format: StreamFormat): MetadataMessage {
@@ -80,7 +111,7 @@ export class StreamEndpoint {
   /** Closes every stream socket (server shutdown): clients see 1001 "going away". */
   closeAll(reason: string): void {
     clearInterval(this.pingTimer);
-    for (const c of this.clients) c.ws.close(CloseCode.GoingAway, reason);
+    for (const c of this.clients) c.close(CloseCode.GoingAway, reason);
   }
 
   /** Force-closes sockets that did not finish their closing handshake. */
@@ -140,9 +171,23 @@ export class StreamEndpoint {
       client.alive = true;
     });
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       this.clients.delete(client);
       session.detach(client);
+      const by = client.closedByServer ? 'server' : 'client';
+      this.recentCloses.push({
+        id: client.id,
+        session: session.code,
+        endpoint: client.endpoint,
+        address: client.remoteAddress,
+        code: client.closedByServer?.code ?? code,
+        reason: client.closedByServer?.reason ?? reason.toString(),
+        by,
+        packets_sent: client.packetsSent,
+        drops: client.drops,
+        at: new Date().toISOString(),
+      });
+      if (this.recentCloses.length > RECENT_CLOSES) this.recentCloses.shift();
     });
   }
 
