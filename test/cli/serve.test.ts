@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, TEST_CACHE_DIR, TestClient } from '../helpers/server.ts';
+
+const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
+const procs: ChildProcess[] = [];
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  procs.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = async (pattern: RegExp, timeoutMs = 30_000) => {
+    const t0 = Date.now();
+    while (!pattern.test(stdout)) {
+      if (child.exitCode !== null || Date.now() - t0 > timeoutMs) throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return stdout.match(pattern)!;
+  };
+  return { child, exited, output, get stdout() { return stdout; }, get stderr() { return stderr; } };
+}
+
+afterEach(() => {
+  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+describe('phantomlink serve', () => {
+  it('prints the stream URLs, streams, and shuts down on SIGINT closing clients with 1001', async () => {
+    const p = run(['serve', '--port', '0']);
+    const [, url] = await p.output(/binary stream:\s+(ws:\/\/\S+)\/stream\/binary\/\{session_code\}/);
+    expect(p.stdout).toMatch(/JSON stream:\s+ws:\/\/127\.0\.0\.1:\d+\/stream\/\{session_code\}/);
+    expect(p.stdout).toMatch(/SYNTHETIC/);
+    const c = new TestClient(`${url}/stream/binary/cli`);
+    await c.packetsAtLeast(3);
+    p.child.kill('SIGINT');
+    expect((await c.closedWith()).code).toBe(1001);
+    expect(await p.exited).toBe(0);
+  });
+
+  it('SIGTERM also shuts down cleanly', async () => {
+    const p = run(['serve', '--port', '0']);
+    await p.output(/Press Ctrl\+C/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('a port in use is one line, not a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as any).port;
+    const p = run(['serve', '--port', String(port)]);
+    const code = await p.exited;
+    blocker.close();
+    expect(code).toBe(1);
+    const lines = p.stderr.trim().split('\n').filter((l) => l.startsWith('phantomlink:'));
+    expect(lines).toEqual([`phantomlink: port ${port} on 127.0.0.1 is already in use (another PhantomLink or server?); choose another with --port`]);
+    expect(p.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad dataset or bad arguments explain themselves', async () => {
+    const missing = run(['serve', '--dataset', '/nonexistent/file.nwb', '--port', '0']);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr).toMatch(/phantomlink: Cannot load \/nonexistent\/file\.nwb: file not found/);
+    const notNwb = run(['serve', '--dataset', join(REPO_ROOT, 'package.json'), '--port', '0']);
+    expect(await notNwb.exited).toBe(1);
+    expect(notNwb.stderr).toMatch(/not an HDF5 file/);
+    const badPort = run(['serve', '--port', 'eighty']);
+    expect(await badPort.exited).toBe(2);
+    expect(badPort.stderr).toMatch(/--port must be an integer/);
+    const badPreset = run(['serve', '--preset', 'huge']);
+    expect(await badPreset.exited).toBe(2);
+    const unknown = run(['serve', '--colour', 'blue']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('serves a real NWB file given with --dataset', async () => {
+    const file = join(REPO_ROOT, '..', 'shared', 'fixtures', 'nwb', 'neuroconv_ecephys_tutorial_v2.5.0.nwb');
+    const p = run(['serve', '--dataset', file, '--port', '0']);
+    const [, url] = await p.output(/binary stream:\s+(ws:\/\/\S+)\/stream\/binary/);
+    expect(p.stdout).toMatch(/10 units/);
+    const c = new TestClient(`${url}/stream/binary/fixture`);
+    await c.packetsAtLeast(2);
+    expect(c.messages[0].num_channels).toBe(10);
+    expect(c.messages[0].dataset).toMatchObject({ synthetic: false, path: file });
+    expect(c.packets[0].kinematics).toEqual({ x: null, y: null, vx: null, vy: null });
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+  });
+});
