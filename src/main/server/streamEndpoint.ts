@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import { decodeMsgpack, type StreamFormat } from '../../shared/codecs.ts';
 import { CloseCode, type ErrorMessage, type MetadataMessage, type StatusMessage } from '../../shared/wire.ts';
 import type { Session } from '../playback/session.ts';
@@ -62,13 +62,15 @@ export class StreamEndpoint {
     private readonly publicUrl: () => string,
     opts: StreamEndpointOptions = {},
   ) {
-    this.wss = new WebSocketServer({
+    // `closeTimeout` is a ws 8.18+ option that @types/ws does not list yet.
+    const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: opts.maxClientFrameBytes ?? 64 * 1024,
       clientTracking: false,
       // ws waits 30 s for a closing handshake by default; a stuck peer must not hold a slot that long.
       closeTimeout: opts.closeTimeoutMs ?? 2000,
-    });
+    };
+    this.wss = new WebSocketServer(wsOptions);
     this.backpressure = { maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024, slowCloseMs: opts.slowCloseMs ?? 5000 };
     this.pingTimer = setInterval(() => this.keepalive(), opts.pingIntervalMs ?? 20_000);
     this.pingTimer.unref();
