@@ -104,6 +104,8 @@ describe.each(VARIANTS)('writeMcMazeNwb + loadDataset round trip ($opts)', ({ op
     expect(Array.from(rec.trials!.activeTarget!.y)).toEqual([40, 40, 7, 1]);
     expect(rec.behavior!.position!.path).toBe('/processing/behavior/cursor_pos');
     expect(rec.behavior!.velocity!.path).toBe('/processing/behavior/hand_vel');
+    // hand_vel's timestamps are a soft link to cursor_pos's: read once, shared.
+    expect(rec.behavior!.velocity!.timestamps).toBe(rec.behavior!.position!.timestamps);
   });
 
   it('bins spikes, gapped kinematics, trials and targets as the contract says', async () => {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group, Metadata } from 'h5wasm/node';
 import { DatasetError } from './errors.ts';
 import { openHdf5 } from './h5.ts';
@@ -98,6 +99,8 @@ export async function readNwb(path: string, opts: ReadOptions = {}): Promise<Nwb
 
 class NwbFileReader {
   private readonly notes: string[] = [];
+  /** Timestamps by the dataset they resolve to: MC_Maze series share one through soft links. */
+  private readonly timestampsCache = new Map<string, Float64Array>();
   constructor(
     private readonly file: H5File,
     private readonly abs: string,
@@ -340,8 +343,11 @@ class NwbFileReader {
     const tsDs = dataset(g, 'timestamps');
     const startDs = dataset(g, 'starting_time');
     if (tsDs) {
-      // `timestamps` may be a soft link to another series' dataset; h5wasm follows it.
-      timestamps = readNumbers(tsDs);
+      // `timestamps` may be a soft link to another series' dataset (h5wasm follows it); read it once.
+      const link = this.file.get_link(`${g.path}/timestamps`);
+      const key = link ? posix.resolve(g.path, link) : `${g.path}/timestamps`;
+      timestamps = this.timestampsCache.get(key) ?? readNumbers(tsDs);
+      this.timestampsCache.set(key, timestamps);
     } else if (startDs) {
       const rate = attrNumber(startDs, 'rate');
       const t0 = readNumbers(startDs)[0];
