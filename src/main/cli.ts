@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DatasetError } from './dataset/errors.ts';
 import { Engine } from './engine.ts';
 import { ListenError, startServer } from './server/index.ts';
+import { StudioService } from './ipc/studioService.ts';
 import { CloseCode } from '../shared/wire.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
@@ -71,6 +72,7 @@ async function serve(argv: string[]): Promise<void> {
     if (err instanceof ListenError) fail(err.message);
     throw err;
   }
+  server.attachStudio(new StudioService(engine, server));
   const ds = engine.dataset;
   const ws = server.url.replace(/^http/, 'ws');
   process.stdout.write(
@@ -84,6 +86,7 @@ async function serve(argv: string[]): Promise<void> {
       `  binary stream:  ${ws}/stream/binary/{session_code}      (MessagePack)`,
       `  e.g.            ${ws}/stream/binary/my-session?target_id=0`,
       `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
+      `  studio (browser): ${server.url}/studio/`,
       '',
       'Press Ctrl+C to stop.',
       '',

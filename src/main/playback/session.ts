@@ -186,6 +186,27 @@ export class Session {
     this.changed();
   }
 
+  /**
+   * Changes the session's filters: the timeline is rebuilt and playback restarts at its
+   * beginning; connected clients get new metadata at once. Throws FilterError (nothing changes).
+   */
+  setFilters(filters: SessionFilters): void {
+    const timeline = buildTimeline(this.dataset, filters);
+    this._filters = { trial_id: filters.trial_id, target_id: filters.target_id };
+    this.timeline = timeline;
+    this.cursor = 0;
+    if (this.status === 'ended') this.status = 'paused';
+    for (const s of this.subscribers) s.onMetadataChanged?.(this);
+    this.changed();
+  }
+
+  /** Session-timeline seconds where trials start: every trial unfiltered, each range when filtered. */
+  trialStartsSeconds(): number[] {
+    const unfiltered = this._filters.trial_id === null && this._filters.target_id === null;
+    const starts = unfiltered ? this.dataset.trials.map((t) => t.firstBin) : this.timeline.rangeStarts();
+    return starts.map((p) => p / FREQUENCY_HZ);
+  }
+
   /** Swaps in a newly loaded dataset; filters the new dataset cannot honour are dropped. */
   setDataset(dataset: Dataset): void {
     let timeline: Timeline;
@@ -220,11 +241,6 @@ export class Session {
       filters: { ...this._filters },
       packets_sent: this.sequence,
     };
-  }
-
-  /** Trial boundaries on the session timeline, seconds (for scrubbers). */
-  rangeStartsSeconds(): number[] {
-    return this.timeline.rangeStarts().map((p) => p / FREQUENCY_HZ);
   }
 
   metadata(): StreamMetadata {

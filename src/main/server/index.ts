@@ -6,6 +6,8 @@ import { MetricsCollector } from './metrics.ts';
 import { restApi } from './restApi.ts';
 import { serveStatic } from './staticFiles.ts';
 import { StreamEndpoint, isStreamPath, rejectUpgrade, type StreamEndpointOptions } from './streamEndpoint.ts';
+import { STUDIO_CHANNEL_PATH, StudioChannel } from './studioChannel.ts';
+import type { StudioService } from '../ipc/studioService.ts';
 
 export interface ServerOptions {
   host?: string;
@@ -22,6 +24,8 @@ export interface RunningServer {
   readonly streams: StreamEndpoint;
   readonly metrics: MetricsCollector;
   readonly http: Server;
+  /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
+  attachStudio(service: StudioService): void;
   /** Closes every client with 1001, then the listener. Resolves when everything is closed. */
   close(reason?: string): Promise<void>;
 }
@@ -36,6 +40,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const streams = new StreamEndpoint(engine.sessions, () => publicUrl, opts.stream);
   const metrics = new MetricsCollector(engine, streams);
   const api = restApi(engine, streams, metrics);
+  let studio: StudioChannel | null = null;
 
   const http = createServer((req, res) => {
     let url: URL;
@@ -45,6 +50,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       return sendError(res, new HttpError(400, 'bad_url', 'malformed request URL'));
     }
     void (async () => {
+      if (url.pathname === '/studio') {
+        res.writeHead(301, { Location: '/studio/' });
+        return res.end();
+      }
       if (await api.handle(req, res, url)) return;
       if (await serveStatic(req, res, url)) return;
       sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname.slice(0, 200)}; see GET / for the API`));
@@ -62,6 +71,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     } catch {
       return rejectUpgrade(socket, 400, 'malformed request URL');
     }
+    if (pathname === STUDIO_CHANNEL_PATH && studio) return studio.handleUpgrade(req, socket, head);
     if (!isStreamPath(pathname)) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
     streams.handleUpgrade(req, socket, head);
   });
@@ -88,6 +98,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const close = (reason = 'server shutting down'): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
       streams.closeAll(reason);
+      studio?.closeAll(reason);
       engine.close(reason);
       metrics.close();
       http.close(() => resolve());
@@ -99,5 +110,11 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       }, 2000).unref();
     }));
 
-  return { host, port, url: publicUrl, streams, metrics, http, close };
+  const attachStudio = (service: StudioService) => {
+    // The studio page is served by this server, so its origin is this server's.
+    const origins = [publicUrl, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+    studio = new StudioChannel(service, () => origins);
+  };
+
+  return { host, port, url: publicUrl, streams, metrics, http, attachStudio, close };
 }

@@ -31,7 +31,11 @@ const root = packageRoot();
 const require = createRequire(join(root, 'package.json'));
 
 /** URL prefix → directory. Only these are served; nothing above them is reachable. */
-const mounts: Array<[string, string]> = [['/examples/', join(root, 'examples')]];
+const mounts: Array<[string, string]> = [
+  ['/examples/', join(root, 'examples')],
+  // The built studio renderer (npm run build), for the browser host.
+  ['/studio/', join(root, 'out', 'renderer')],
+];
 const files: Record<string, () => string> = {
   // The MessagePack decoder the browser example uses (no CDN needed on a lab network).
   '/vendor/msgpack.min.js': () => join(dirname(require.resolve('@msgpack/msgpack')), '..', 'dist.umd', 'msgpack.min.js'),
@@ -49,7 +53,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, url
     } catch {
       return false;
     }
-    const candidate = normalize(join(dir, rel));
+    const candidate = normalize(join(dir, rel === '' ? 'index.html' : rel));
     if (candidate.startsWith(dir + sep)) path = candidate; // no escaping the mount with ../
   }
   if (!path || !existsSync(path) || !statSync(path).isFile()) return false;

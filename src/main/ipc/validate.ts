@@ -1,0 +1,114 @@
+/**
+ * Argument checks for every StudioApi command and event. IPC and studio-channel arguments
+ * come from a renderer we do not trust to be well-formed: nothing reaches the engine unchecked.
+ */
+import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
+import { isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
+import { ParamError } from '../server/params.ts';
+
+type Check<T> = (v: unknown, name: string) => T;
+
+const show = (v: unknown) => {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+};
+
+const code: Check<string> = (v, name) => {
+  if (typeof v !== 'string' || !isValidSessionCode(v)) throw new ParamError(`${name} must be a session code (1–64 letters, digits, "-", "_"), got ${show(v)}`);
+  return v;
+};
+const finite: Check<number> = (v, name) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParamError(`${name} must be a finite number, got ${show(v)}`);
+  return v;
+};
+const bool: Check<boolean> = (v, name) => {
+  if (typeof v !== 'boolean') throw new ParamError(`${name} must be true or false, got ${show(v)}`);
+  return v;
+};
+const optional =
+  <T>(check: Check<T>): Check<T | undefined> =>
+  (v, name) =>
+    v === undefined ? undefined : check(v, name);
+const id: Check<number | null> = (v, name) => {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ParamError(`${name} must be a non-negative integer or null, got ${show(v)}`);
+  return v;
+};
+const plainObject = (v: unknown, name: string): Record<string, unknown> => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ParamError(`${name} must be an object, got ${show(v)}`);
+  return v as Record<string, unknown>;
+};
+const filters: Check<SessionFilters> = (v, name) => {
+  const o = plainObject(v, name);
+  return { trial_id: id(o.trial_id, `${name}.trial_id`), target_id: id(o.target_id, `${name}.target_id`) };
+};
+const path: Check<string> = (v, name) => {
+  if (typeof v !== 'string' || v.trim() === '' || v.length > 4096 || v.includes('\0')) throw new ParamError(`${name} must be a file path, got ${show(v)}`);
+  return v;
+};
+const createRequest: Check<CreateSessionRequest> = (v, name) => {
+  const o = plainObject(v, name);
+  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused']);
+  const extra = Object.keys(o).filter((k) => !known.has(k));
+  if (extra.length) throw new ParamError(`${name} has unknown field(s) ${extra.join(', ')}`);
+  return {
+    code: o.code === undefined || o.code === '' ? undefined : code(o.code, `${name}.code`),
+    filters: optional(filters)(o.filters, `${name}.filters`),
+    speed: optional(finite)(o.speed, `${name}.speed`),
+    loop: optional(bool)(o.loop, `${name}.loop`),
+    paused: optional(bool)(o.paused, `${name}.paused`),
+  };
+};
+
+/** One check per argument position; a generic parameter keeps the mapping a tuple. */
+type Checks<T extends unknown[]> = { [I in keyof T]: Check<T[I]> };
+type ArgChecks<M extends { [K in keyof M]: { args: unknown[] } }> = { [K in keyof M]: Checks<M[K]['args']> };
+
+const commandChecks: ArgChecks<StudioCommandMap> = {
+  listSessions: [],
+  createSession: [createRequest],
+  deleteSession: [code],
+  play: [code],
+  pause: [code],
+  stop: [code],
+  seek: [code, finite],
+  setSpeed: [code, finite],
+  setLoop: [code, bool],
+  setFilters: [code, filters],
+  getPlayback: [code],
+  openDataset: [path],
+  chooseDataset: [],
+  recentDatasets: [],
+  getDataset: [],
+  getTrials: [],
+  getTargets: [],
+  serverInfo: [],
+};
+
+const eventChecks: ArgChecks<StudioEventMap> = {
+  sessions: [],
+  playback: [code],
+  packets: [code],
+  clients: [],
+  metrics: [],
+  dataset: [],
+};
+
+function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {
+  if (!Array.isArray(args)) throw new ParamError(`${what}: arguments must be an array`);
+  if (args.length !== checks.length) throw new ParamError(`${what} takes ${checks.length} argument(s), got ${args.length}`);
+  return checks.map((check, i) => check(args[i], `${what} argument ${i + 1}`));
+}
+
+export function validateCommandArgs<K extends StudioCommand>(command: K, args: unknown): StudioCommandMap[K]['args'] {
+  return checkArgs(command, commandChecks[command] as readonly Check<unknown>[], args) as StudioCommandMap[K]['args'];
+}
+
+export function validateEventArgs<E extends StudioEvent>(event: E, args: unknown): StudioEventMap[E]['args'] {
+  return checkArgs(event, eventChecks[event] as readonly Check<unknown>[], args) as StudioEventMap[E]['args'];
+}

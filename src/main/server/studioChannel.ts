@@ -1,0 +1,89 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { StudioClientFrame, StudioServerFrame, Unsubscribe } from '../../shared/studioApi.ts';
+import { CloseCode } from '../../shared/wire.ts';
+import { StudioError, type StudioService } from '../ipc/studioService.ts';
+import { closeReason } from './streamClients.ts';
+
+export const STUDIO_CHANNEL_PATH = '/studio/channel';
+
+/**
+ * The browser host's transport for StudioApi: JSON frames over one WebSocket.
+ * `call` frames run a command and answer with a `result` frame of the same id; `subscribe`
+ * frames stream `event` frames under their id until `unsubscribe` or disconnect.
+ */
+export class StudioChannel {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, clientTracking: true });
+
+  constructor(
+    private readonly service: StudioService,
+    /** Origins allowed to open the channel (browsers send one; other programs may not). */
+    private readonly allowedOrigins: () => string[],
+  ) {}
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.allowedOrigins().includes(origin)) {
+      // A page from another site must not drive the studio through the user's browser.
+      const body = `studio channel: origin ${origin} is not allowed`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+  }
+
+  closeAll(reason: string): void {
+    for (const ws of this.wss.clients) ws.close(CloseCode.GoingAway, closeReason(reason));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    const subscriptions = new Map<number, Unsubscribe>();
+    const send = (frame: StudioServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const fail = (id: number, err: unknown) => {
+      const e = err instanceof StudioError ? err : new StudioError('internal_error', 'internal error (see the log)');
+      send({ kind: 'result', id, ok: false, error: { code: e.code, message: e.message } });
+    };
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      for (const off of subscriptions.values()) off();
+      subscriptions.clear();
+    });
+    ws.on('message', (data, isBinary) => {
+      let frame: StudioClientFrame;
+      try {
+        if (isBinary) throw new Error('binary');
+        frame = JSON.parse(data.toString());
+        if (frame === null || typeof frame !== 'object' || typeof frame.id !== 'number') throw new Error('shape');
+      } catch {
+        return fail(-1, new StudioError('bad_frame', 'studio channel frames are JSON objects with kind and a numeric id'));
+      }
+      const { id } = frame;
+      switch (frame.kind) {
+        case 'call':
+          this.service.call(frame.command, frame.args).then(
+            (value) => send({ kind: 'result', id, ok: true, value: value ?? null }),
+            (err) => fail(id, err),
+          );
+          return;
+        case 'subscribe':
+          try {
+            if (subscriptions.has(id)) throw new StudioError('bad_frame', `subscription id ${id} is in use`);
+            subscriptions.set(id, this.service.subscribe(frame.event, frame.args, (payload) => send({ kind: 'event', id, payload })));
+            send({ kind: 'result', id, ok: true, value: null });
+          } catch (err) {
+            fail(id, err);
+          }
+          return;
+        case 'unsubscribe':
+          subscriptions.get(id)?.();
+          subscriptions.delete(id);
+          return;
+        default:
+          fail(id, new StudioError('bad_frame', `unknown frame kind ${JSON.stringify(String((frame as { kind?: unknown }).kind)).slice(0, 40)}`));
+      }
+    });
+  }
+}
