@@ -1,38 +1,121 @@
 /**
  * Electron entry: the same engine and server as `phantomlink serve`, plus the studio window.
- * Electron is imported only here (and in the preload); everything behind it runs in plain Node.
+ * Electron is imported only here and in the preload; everything behind it (engine, server,
+ * StudioService, IPC wiring) runs and is tested in plain Node.
  */
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, Menu, dialog, ipcMain, shell, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Engine } from './engine.ts';
+import { registerStudioIpc, type IpcEvent } from './ipc/electronIpc.ts';
+import { RecentFiles } from './ipc/recentFiles.ts';
+import { StudioService } from './ipc/studioService.ts';
 import { startServer } from './server/index.ts';
+
+/** The window's security settings (checked by test/electron against the built bundle). */
+export const WINDOW_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  webSecurity: true,
+} as const;
 
 async function main(): Promise<void> {
   await app.whenReady();
-  const engine = await Engine.start();
-  const server = await startServer(engine, { port: Number(process.env.PHANTOMLINK_PORT ?? 8000) });
+  const engine = await Engine.start({ datasetPath: process.env.PHANTOMLINK_DATASET || undefined });
+  const server = await startServer(engine, {
+    host: process.env.PHANTOMLINK_HOST ?? '127.0.0.1',
+    port: Number(process.env.PHANTOMLINK_PORT ?? 8000),
+  });
 
-  const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    backgroundColor: '#0b0f14',
-    title: 'PhantomLink Studio',
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
+  const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+  const rendererFile = join(import.meta.dirname, '../renderer/index.html');
+  const rendererOrigin = rendererUrl ?? pathToFileURL(rendererFile).href;
+  // Only the studio's own page may talk to main.
+  const isTrustedSender = (e: IpcEvent) => !!e.senderFrame && e.senderFrame.url.startsWith(rendererOrigin);
+
+  const recent = new RecentFiles(join(app.getPath('userData'), 'recent-datasets.json'));
+  let win: BrowserWindow | null = null;
+  const service = new StudioService(engine, server, {
+    recent,
+    chooseFile: async () => {
+      const options: Electron.OpenDialogOptions = {
+        title: 'Open NWB recording',
+        properties: ['openFile'],
+        filters: [{ name: 'NWB (HDF5)', extensions: ['nwb', 'h5', 'hdf5'] }],
+      };
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
     },
   });
-  // Navigation and new windows are denied; links to the outside open in the system browser.
+  registerStudioIpc(ipcMain, service, isTrustedSender);
+  server.attachStudio(service);
+
+  win = new BrowserWindow({
+    width: 1600,
+    height: 1000,
+    minWidth: 1100,
+    minHeight: 700,
+    backgroundColor: '#0b0f14',
+    title: 'PhantomLink Studio',
+    webPreferences: { ...WINDOW_WEB_PREFERENCES, preload: join(import.meta.dirname, '../preload/index.cjs') },
+  });
+  // Navigation and new windows are denied; http(s) links open in the system browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  if (process.env.ELECTRON_RENDERER_URL) await win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else await win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  const openFromMenu = async (path?: string) => {
+    try {
+      if (path) await service.invoke('openDataset', path);
+      else await service.invoke('chooseDataset');
+    } catch (err) {
+      // The renderer shows dataset errors too; the dialog makes sure a menu action is never silent.
+      dialog.showErrorBox('Cannot open dataset', err instanceof Error ? err.message : String(err));
+    }
+    await buildMenu();
+  };
+  const setPresentation = (on: boolean) => {
+    win?.setFullScreen(on);
+    service.setPresentation(on);
+  };
+  const buildMenu = async () => {
+    const recents = await recent.list();
+    const template: MenuItemConstructorOptions[] = [
+      {
+        label: 'File',
+        submenu: [
+          { label: 'Open NWB…', accelerator: 'CmdOrCtrl+O', click: () => void openFromMenu() },
+          {
+            label: 'Open Recent',
+            enabled: recents.length > 0,
+            submenu: recents.map((p) => ({ label: p, click: () => void openFromMenu(p) })),
+          },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
+      {
+        label: 'View',
+        submenu: [
+          { label: 'Presentation Mode', accelerator: 'F11', type: 'checkbox', click: (item) => setPresentation(item.checked) },
+          { role: 'resetZoom' },
+          { role: 'zoomIn' },
+          { role: 'zoomOut' },
+          { type: 'separator' },
+          { role: 'toggleDevTools' },
+        ],
+      },
+    ];
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  };
+  await buildMenu();
+
+  if (rendererUrl) await win.loadURL(rendererUrl);
+  else await win.loadFile(rendererFile);
 
   app.on('window-all-closed', () => {
     void server.close('studio closed').then(() => app.quit());
@@ -40,6 +123,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('[phantomlink] failed to start:', err);
+  console.error('[phantomlink] failed to start:', err instanceof Error ? err.message : err);
   app.exit(1);
 });

@@ -1,7 +1,12 @@
 /**
- * The preload exposes the studio's typed API to the renderer and nothing else.
- * (The full StudioApi bridge arrives with the studio window; until then only version info.)
+ * The preload exposes StudioApi to the renderer as `window.phantomlink.studio`, and nothing
+ * else (no ipcRenderer, no Node). It is built as one self-contained CommonJS file, as a
+ * sandboxed preload must be.
  */
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer } from 'electron';
+import { createIpcStudioApi } from './studioBridge.ts';
 
-contextBridge.exposeInMainWorld('phantomlink', { host: 'electron' as const });
+contextBridge.exposeInMainWorld('phantomlink', {
+  host: 'electron' as const,
+  studio: createIpcStudioApi(ipcRenderer),
+});

@@ -162,6 +162,8 @@ export interface StudioEventMap {
   clients: { args: []; event: ClientSummary[] };
   metrics: { args: []; event: MetricsSummary };
   dataset: { args: []; event: DatasetSummary };
+  /** The host asks for presentation mode (Electron: View › Presentation, full screen). */
+  presentation: { args: []; event: boolean };
 }
 
 export type StudioCommand = keyof StudioCommandMap;
@@ -202,7 +204,7 @@ export const STUDIO_COMMANDS = [
   'serverInfo',
 ] as const satisfies readonly StudioCommand[];
 
-export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset'] as const satisfies readonly StudioEvent[];
+export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation'] as const satisfies readonly StudioEvent[];
 
 // Compile-time check that the lists above name every command and event exactly.
 type Missing<A extends string, L extends readonly string[]> = Exclude<A, L[number]>;
@@ -211,9 +213,14 @@ const _allEvents: Missing<StudioEvent, typeof STUDIO_EVENTS> extends never ? tru
 void _allCommands;
 void _allEvents;
 
-/** IPC channel names derive from the map keys: one place, no string typos. */
+/** IPC channel names: one per command (derived from the map keys), three for subscriptions. */
 export const ipcCommandChannel = (c: StudioCommand) => `studio:cmd:${c}` as const;
-export const ipcEventChannel = (e: StudioEvent) => `studio:evt:${e}` as const;
+export const IPC_SUBSCRIBE = 'studio:subscribe';
+export const IPC_UNSUBSCRIBE = 'studio:unsubscribe';
+export const IPC_EVENT = 'studio:event';
+
+/** What an IPC command handler returns: errors travel as data, since Electron keeps only an Error's message. */
+export type IpcResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
 
 /** Studio channel (browser host) frames. */
 export type StudioClientFrame =

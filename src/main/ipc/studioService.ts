@@ -108,6 +108,8 @@ export function playbackSnapshot(s: Session): PlaybackSnapshot {
 
 export class StudioService {
   private readonly handlers: Handlers;
+  private presentation = false;
+  private readonly presentationListeners = new Set<(on: boolean) => void>();
   private readonly pollMs: number;
   private readonly flushMs: number;
 
@@ -252,6 +254,12 @@ export class StudioService {
       case 'dataset':
         emitAny(datasetSummary(this.engine.dataset));
         return this.engine.onDatasetChanged((ds) => emitAny(datasetSummary(ds)));
+      case 'presentation': {
+        const l = (on: boolean) => emitAny(on);
+        this.presentationListeners.add(l);
+        l(this.presentation);
+        return () => this.presentationListeners.delete(l);
+      }
       case 'playback': {
         const [code] = args as StudioEventMap['playback']['args'];
         // State changes arrive at once; the position is refreshed by polling while playing.
@@ -280,6 +288,12 @@ export class StudioService {
       }
     }
     throw new StudioError('unknown_event', `unknown studio event ${String(event)}`);
+  }
+
+  /** The host (Electron's View menu) switches presentation mode; renderers follow. */
+  setPresentation(on: boolean): void {
+    this.presentation = on;
+    for (const l of this.presentationListeners) l(on);
   }
 
   /** Emits `read()` now and whenever its JSON changes, checked every `ms`. */

@@ -97,6 +97,7 @@ const eventChecks: ArgChecks<StudioEventMap> = {
   clients: [],
   metrics: [],
   dataset: [],
+  presentation: [],
 };
 
 function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {

@@ -28,7 +28,7 @@ export function packageRoot(): string {
 }
 
 const root = packageRoot();
-const require = createRequire(join(root, 'package.json'));
+const requireFromRoot = createRequire(join(root, 'package.json'));
 
 /** URL prefix → directory. Only these are served; nothing above them is reachable. */
 const mounts: Array<[string, string]> = [
@@ -38,7 +38,7 @@ const mounts: Array<[string, string]> = [
 ];
 const files: Record<string, () => string> = {
   // The MessagePack decoder the browser example uses (no CDN needed on a lab network).
-  '/vendor/msgpack.min.js': () => join(dirname(require.resolve('@msgpack/msgpack')), '..', 'dist.umd', 'msgpack.min.js'),
+  '/vendor/msgpack.min.js': () => join(dirname(requireFromRoot.resolve('@msgpack/msgpack')), '..', 'dist.umd', 'msgpack.min.js'),
 };
 
 export async function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
