@@ -3,6 +3,7 @@ import { DatasetError } from './dataset/errors.ts';
 import { Engine } from './engine.ts';
 import { ListenError, startServer } from './server/index.ts';
 import { StudioService } from './ipc/studioService.ts';
+import { openStudioWindow } from './openStudioWindow.ts';
 import { CloseCode } from '../shared/wire.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
@@ -15,6 +16,7 @@ Options:
   --preset NAME    built-in recording size when no --dataset: default (142 units) or full (182 units, ~90 min)
   --host H         address to listen on (default 127.0.0.1)
   --port P         port (default 8000; 0 picks a free one)
+  --open           also open the studio in a Chromium/Chrome app window (or print its URL)
   -h, --help       show this help
 `;
 
@@ -33,6 +35,7 @@ async function serve(argv: string[]): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8000' },
         preset: { type: 'string', default: 'default' },
+        open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -92,6 +95,7 @@ async function serve(argv: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
+  if (values.open) process.stdout.write(`${openStudioWindow(`${server.url}/studio/`)}\n`);
 
   const shutdown = (signal: string) => {
     process.stderr.write(`\n${signal}: closing ${server.streams.clients.size} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
