@@ -96,7 +96,10 @@ export interface ErrorMessage {
   message: string;
 }
 
-/** Sent when a playback state change matters to a decoder (pause, seek, end of timeline…). */
+/**
+ * The answer to a client's control message (pause, seek, ping…). Never sent unasked: the
+ * guide's Quick Start reads `sequence_number` from every message after the metadata.
+ */
 export interface StatusMessage {
   type: 'status';
   state: PlaybackStatus;
