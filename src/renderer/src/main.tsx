@@ -1,18 +1,34 @@
+/**
+ * Renderer entry: pick the host bridge (Electron preload or the browser host's studio
+ * channel), start the store's subscriptions and the frame loop, render the studio.
+ */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import 'uplot/dist/uPlot.min.css';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/panels.css';
+import './styles/plots.css';
+import './styles/presentation.css';
+import { App } from './App.tsx';
+import { selectHost } from './host/index.ts';
+import { FrameLoop, FrameLoopContext } from './live/frameLoop.ts';
+import { StoreContext } from './state/hooks.ts';
+import { StudioStore } from './state/store.ts';
 
-/** Placeholder until the studio window lands: the engine and server run headless today. */
-function App() {
-  return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', background: '#0b0f14', color: '#e6edf3', minHeight: '100vh', padding: 48 }}>
-      <h1 style={{ fontWeight: 600 }}>PhantomLink Studio</h1>
-      <p>The studio window is under construction. Decoders can stream now: run <code>npx phantomlink serve</code>.</p>
-    </main>
-  );
-}
+const host = selectHost();
+const store = new StudioStore(host);
+store.start();
+const loop = new FrameLoop(store);
+loop.start();
 
+// Electron's full screen / View › Presentation reaches the store as the `presentation` event.
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <StoreContext.Provider value={store}>
+      <FrameLoopContext.Provider value={loop}>
+        <App />
+      </FrameLoopContext.Provider>
+    </StoreContext.Provider>
   </StrictMode>,
 );

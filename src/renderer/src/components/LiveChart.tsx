@@ -1,0 +1,199 @@
+/**
+ * One live uPlot chart over the scrolling window ("seconds ago" on x, newest at the right,
+ * aligned with the raster above). The chart is created once; each frame that brought packets
+ * copies the ring buffers into preallocated Float64Arrays and calls `setData`.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import { formatNumber } from '../data/format.ts';
+import { windowColumns } from '../data/liveBuffers.ts';
+import { nextRangeMax, niceCeil } from '../data/ranges.ts';
+import { observeSize, useFrame } from '../live/frameLoop.ts';
+import { setText } from '../live/liveText.ts';
+import { useStore, useStudio } from '../state/hooks.ts';
+import type { StudioState } from '../state/store.ts';
+import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
+import { FREQUENCY_HZ } from '../../../shared/wire.ts';
+
+export interface ChartSeries {
+  label: string;
+  /** Series index in LiveBuffers.window. */
+  ring: number;
+  color: string;
+  width?: number;
+  /** Shown in the header with its live value. */
+  readout?: boolean;
+}
+
+export interface LiveChartProps {
+  title: string;
+  unit: string;
+  series: ChartSeries[];
+  /** How the y range is chosen: from 0 up (rates), or symmetric around 0. */
+  range: 'positive' | 'symmetric';
+  /** A fixed symmetric limit (e.g. the workspace extent for positions), else it follows the data. */
+  fixedLimit?: (s: StudioState) => number | null;
+  xLabels: boolean;
+  testId: string;
+  decimals?: number;
+}
+
+function xValues(columns: number): Float64Array {
+  const xs = new Float64Array(columns);
+  for (let i = 0; i < columns; i++) xs[i] = (i + 1 - columns) / FREQUENCY_HZ;
+  return xs;
+}
+
+const compact = (v: number) => (Math.abs(v) >= 1000 ? `${formatNumber(v / 1000, Math.abs(v) % 1000 === 0 ? 0 : 1)}k` : formatNumber(v, 0));
+
+export function LiveChart(props: LiveChartProps) {
+  const store = useStore();
+  const hostRef = useRef<HTMLDivElement>(null);
+  const valueRefs = useRef<Array<HTMLSpanElement | null>>([]);
+  const windowS = useStudio((s) => s.windowS);
+  const presentation = useStudio((s) => s.presentation);
+  const fixed = useStudio((s) => props.fixedLimit?.(s) ?? null);
+  const view = useRef({
+    u: null as uPlot | null,
+    data: null as (Float64Array[] & uPlot.AlignedData) | null,
+    columns: 0,
+    generation: -1,
+    packets: -1,
+    limit: 0,
+    fixed,
+    windowS,
+    dirty: true,
+  });
+  view.current.fixed = fixed;
+  view.current.windowS = windowS;
+
+  useEffect(() => {
+    const host = hostRef.current!;
+    const v = view.current;
+    const gridStroke = COLORS.grid;
+    const xAxis: uPlot.Axis = {
+      stroke: COLORS.axis,
+      font: axisFont(presentation),
+      grid: { stroke: gridStroke, width: 1 },
+      ticks: { show: props.xLabels, stroke: gridStroke, width: 1, size: 4 },
+      size: props.xLabels ? (presentation ? 32 : 26) : 2,
+      gap: 4,
+      splits: () => {
+        const out: number[] = [];
+        const step = timeGridStep(v.windowS);
+        for (let s = -Math.floor(v.windowS / step) * step; s <= 1e-9; s += step) out.push(Math.round(s * 1000) / 1000);
+        return out;
+      },
+      values: (_u, splits) => splits.map((s) => (props.xLabels ? (s === 0 ? 'now' : `${formatNumber(s, 0)} s`) : '')),
+    };
+    const yAxis: uPlot.Axis = {
+      stroke: COLORS.axis,
+      font: axisFont(presentation),
+      size: axisWidth(presentation),
+      gap: 6,
+      grid: { stroke: gridStroke, width: 1 },
+      ticks: { show: false },
+      values: (_u, splits) => splits.map(compact),
+    };
+    const opts: uPlot.Options = {
+      width: Math.max(100, host.clientWidth),
+      height: Math.max(60, host.clientHeight),
+      pxAlign: 0,
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      padding: [8, PLOT.padR, props.xLabels ? 0 : 6, 0],
+      // `auto: true` so setData re-runs these range functions; they ignore uPlot's min/max
+      // (which NaN gaps would spoil) and return the stable ranges chosen per frame.
+      scales: {
+        x: { time: false, auto: true, range: () => [-v.windowS, 0] },
+        y: {
+          auto: true,
+          range: () => (props.range === 'positive' ? [0, v.limit || 1] : [-(v.limit || 1), v.limit || 1]),
+        },
+      },
+      axes: [xAxis, yAxis],
+      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } }))],
+    };
+    v.columns = windowColumns(v.windowS);
+    v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
+    const u = new uPlot(opts, v.data, host);
+    v.u = u;
+    v.dirty = true;
+    const offSize = observeSize(host, (w, h) => {
+      if (w > 0 && h > 0) u.setSize({ width: Math.round(w), height: Math.round(h) });
+    });
+    return () => {
+      offSize();
+      u.destroy();
+      v.u = null;
+    };
+    // Created once (and again only when presentation mode changes its type size); the data
+    // and ranges are read through `view` each frame.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [presentation]);
+
+  useEffect(() => {
+    view.current.dirty = true;
+  }, [windowS, fixed]);
+
+  useFrame(() => {
+    const v = view.current;
+    const u = v.u;
+    if (!u || !v.data) return;
+    const live = store.live;
+    if (!v.dirty && live.generation === v.generation && live.packets === v.packets) return;
+    v.dirty = false;
+    v.generation = live.generation;
+    v.packets = live.packets;
+    const ring = live.window;
+    if (ring.capacity !== v.columns) {
+      // Another window length: new arrays once, then back to copying in place.
+      v.columns = ring.capacity;
+      v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns))] as Float64Array[] & uPlot.AlignedData;
+    }
+    let observed = 0;
+    for (let i = 0; i < props.series.length; i++) {
+      const s = props.series[i];
+      ring.copyOrdered(s.ring, v.data[i + 1] as Float64Array);
+      observed = Math.max(observed, props.range === 'positive' ? ring.max(s.ring) : ring.maxAbs(s.ring));
+      if (s.readout) setText(valueRefs.current[i], formatNumber(ring.at(s.ring, 0), props.decimals ?? 1));
+    }
+    v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed);
+    u.setData(v.data);
+  });
+
+  return (
+    <section className="plot-panel chart-panel" aria-label={props.title}>
+      <header className="plot-header" style={{ paddingLeft: axisWidth(presentation) }}>
+        <h2>{props.title}</h2>
+        <span className="plot-meta">{props.unit}</span>
+        <span className="chart-values">
+          {props.series.map((s, i) =>
+            s.readout ? (
+              <span key={s.label} className="chart-value">
+                <i className="swatch" style={{ background: s.color }} />
+                <span className="chart-value-label">{s.label}</span>
+                <span
+                  className="chart-value-num"
+                  data-testid={`${props.testId}-value-${s.label}`}
+                  ref={(el) => {
+                    valueRefs.current[i] = el;
+                  }}
+                >
+                  —
+                </span>
+              </span>
+            ) : (
+              <span key={s.label} className="chart-value chart-value-muted">
+                <i className="swatch" style={{ background: s.color }} />
+                <span className="chart-value-label">{s.label}</span>
+              </span>
+            ),
+          )}
+        </span>
+      </header>
+      <div className="plot-body chart-body" ref={hostRef} data-testid={props.testId} />
+    </section>
+  );
+}

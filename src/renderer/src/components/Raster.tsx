@@ -1,0 +1,168 @@
+/**
+ * The spike raster: every channel over the scrolling window. New columns are uploaded into a
+ * ring canvas (one column per packet, `putImageData` on the dirty span only), and the ring is
+ * blitted to the screen in two parts, oldest on the left. A resize only re-blits; a seek,
+ * session or dataset change starts the ring afresh.
+ */
+import { useEffect, useRef } from 'react';
+import { blitParts, dirtySpans, type RasterRing } from '../data/rasterRing.ts';
+import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
+import { useStore, useStudio } from '../state/hooks.ts';
+import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
+
+export function Raster() {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const numUnits = useStudio((s) => s.dataset?.numUnits ?? 0);
+  const windowS = useStudio((s) => s.windowS);
+  const presentation = useStudio((s) => s.presentation);
+  const view = useRef({
+    ring: null as RasterRing | null,
+    ringCanvas: null as HTMLCanvasElement | null,
+    image: null as ImageData | null,
+    generation: -1,
+    drawn: 0,
+    needsBlit: true,
+    windowS,
+    presentation,
+    spans: new Int32Array(4),
+    parts: new Int32Array(6),
+  });
+  view.current.windowS = windowS;
+  view.current.presentation = presentation;
+
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    return observeSize(canvas, (w, h) => {
+      fitCanvas(canvas, w, h);
+      view.current.needsBlit = true;
+    });
+  }, []);
+
+  useEffect(() => {
+    view.current.needsBlit = true;
+  }, [numUnits, windowS, presentation]);
+
+  useFrame(({ store }) => {
+    const v = view.current;
+    const ring = store.live.raster;
+    const rows = Math.max(1, ring.channels);
+    let changed = false;
+    if (ring !== v.ring || store.live.generation !== v.generation) {
+      // A fresh ring (seek, new session, dataset, window): upload it whole, once.
+      v.ring = ring;
+      v.generation = store.live.generation;
+      if (!v.ringCanvas) v.ringCanvas = document.createElement('canvas');
+      if (v.ringCanvas.width !== ring.columns || v.ringCanvas.height !== rows) {
+        v.ringCanvas.width = ring.columns;
+        v.ringCanvas.height = rows;
+      }
+      v.image = new ImageData(new Uint8ClampedArray(ring.pixels.buffer), ring.columns, rows);
+      v.ringCanvas.getContext('2d')!.putImageData(v.image, 0, 0);
+      v.drawn = ring.written;
+      changed = true;
+    } else if (ring.written !== v.drawn) {
+      // The usual frame: only the columns written since the last one.
+      const rctx = v.ringCanvas!.getContext('2d')!;
+      const n = dirtySpans(v.drawn, ring.written, ring.columns, v.spans);
+      for (let i = 0; i < n; i++) rctx.putImageData(v.image!, 0, 0, v.spans[2 * i], 0, v.spans[2 * i + 1], rows);
+      v.drawn = ring.written;
+      changed = true;
+    }
+    if (!changed && !v.needsBlit) return;
+    v.needsBlit = false;
+    blit(canvasRef.current!, v.ringCanvas!, ring, v.parts, v.windowS, v.presentation);
+  });
+
+  return (
+    <section className="plot-panel raster-panel" aria-label="Spike raster">
+      <header className="plot-header" style={{ paddingLeft: axisWidth(presentation) }}>
+        <h2>Spike raster</h2>
+        <span className="plot-meta">
+          {numUnits} channels · last {windowS} s
+        </span>
+        <span className="legend">
+          <i className="swatch swatch-spike1" /> 1 <i className="swatch swatch-spike2" /> 2 <i className="swatch swatch-spike3" /> 3+ spikes
+          <i className="swatch swatch-boundary" /> trial start
+        </span>
+        <WindowPicker />
+      </header>
+      <div className="plot-body">
+        <canvas ref={canvasRef} className="raster-canvas" data-testid="raster-canvas" />
+      </div>
+    </section>
+  );
+}
+
+const WINDOWS = [5, 10, 20, 30];
+
+/** The scrolling window of the raster and the charts (they share one time axis). */
+function WindowPicker() {
+  const store = useStore();
+  const windowS = useStudio((s) => s.windowS);
+  return (
+    <div className="segmented" role="group" aria-label="Plot window">
+      {WINDOWS.map((w) => (
+        <button key={w} type="button" className={w === windowS ? 'on' : ''} aria-pressed={w === windowS} data-testid={`window-${w}`} onClick={() => store.setWindow(w)}>
+          {w} s
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: RasterRing, parts: Int32Array, windowS: number, presentation: boolean): void {
+  const ctx = canvas.getContext('2d', { alpha: false })!;
+  const dpr = window.devicePixelRatio || 1;
+  const W = canvas.width;
+  const H = canvas.height;
+  const x0 = Math.round(axisWidth(presentation) * dpr);
+  const plotW = W - x0 - Math.round(PLOT.padR * dpr);
+  const top = Math.round(4 * dpr);
+  const plotH = H - top - Math.round(4 * dpr);
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(0, 0, W, H);
+  ctx.fillStyle = COLORS.plotBg;
+  ctx.fillRect(x0, top, plotW, plotH);
+  if (plotW <= 0 || plotH <= 0) return;
+
+  ctx.imageSmoothingEnabled = false;
+  const rows = ringCanvas.height;
+  const colW = plotW / ring.columns;
+  blitParts(ring.nextColumn, ring.count, ring.columns, parts);
+  for (let p = 0; p < 2; p++) {
+    const src = parts[p * 3];
+    const len = parts[p * 3 + 1];
+    const dst = parts[p * 3 + 2];
+    if (len > 0) ctx.drawImage(ringCanvas, src, 0, len, rows, x0 + dst * colW, top, len * colW, plotH);
+  }
+
+  // Fixed "seconds ago" grid, the same as the charts below.
+  const step = timeGridStep(windowS);
+  ctx.fillStyle = 'rgba(154, 171, 191, 0.16)';
+  for (let s = 0; s <= windowS + 1e-9; s += step) {
+    const x = Math.round(x0 + plotW - (s / windowS) * plotW);
+    ctx.fillRect(Math.min(x, x0 + plotW - 1), top, Math.max(1, Math.round(dpr)), plotH);
+  }
+
+  // Channel axis.
+  ctx.fillStyle = COLORS.axis;
+  ctx.font = axisFont(presentation, dpr);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  const channels = ring.channels;
+  if (channels > 0) {
+    const labelStep = channels > 100 ? 50 : channels > 40 ? 20 : 10;
+    for (let ch = 0; ch < channels; ch += labelStep) {
+      const y = top + ((ch + 0.5) / channels) * plotH;
+      ctx.fillText(String(ch), x0 - 8 * dpr, Math.max(y, top + 6 * dpr));
+    }
+    ctx.fillText(String(channels - 1), x0 - 8 * dpr, Math.min(top + ((channels - 0.5) / channels) * plotH, top + plotH - 6 * dpr));
+  }
+  ctx.save();
+  ctx.translate((presentation ? 18 : 14) * dpr, top + plotH / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.fillStyle = COLORS.muted;
+  ctx.fillText('channel', 0, 0);
+  ctx.restore();
+}

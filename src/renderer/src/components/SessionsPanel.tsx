@@ -1,0 +1,115 @@
+/** Sessions: pick the one the plots follow, create (custom or generated code), delete; its stream URLs. */
+import { useEffect, useState } from 'react';
+import type { SessionSummary } from '../../../shared/studioApi.ts';
+import { isValidSessionCode } from '../../../shared/wire.ts';
+import { describeFilters, formatClock, hasFilters } from '../data/format.ts';
+import { useStore, useStudio } from '../state/hooks.ts';
+import { StreamUrls } from './StreamUrls.tsx';
+
+export function SessionsPanel() {
+  const store = useStore();
+  const sessions = useStudio((s) => s.sessions);
+  const selected = useStudio((s) => s.selected);
+  const loaded = useStudio((s) => s.sessionsLoaded);
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const invalid = code.trim() !== '' && !isValidSessionCode(code.trim());
+
+  const create = async () => {
+    if (invalid || busy) return;
+    setBusy(true);
+    if (await store.createSession(code)) setCode('');
+    setBusy(false);
+  };
+
+  return (
+    <section className="panel sessions-panel" aria-label="Sessions">
+      <header className="panel-header">
+        <h2>Sessions</h2>
+        <span className="panel-meta">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
+      </header>
+      <ul className="session-list" data-testid="session-list" role="listbox" aria-label="Sessions">
+        {!loaded && <li className="empty">Loading…</li>}
+        {loaded && sessions.length === 0 && <li className="empty">No sessions. Create one below, or connect a decoder to any /stream/… URL.</li>}
+        {sessions.map((s) => (
+          <SessionItem key={s.code} s={s} selected={s.code === selected} />
+        ))}
+      </ul>
+      <form
+        className="session-create"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <input
+          type="text"
+          data-testid="session-code-input"
+          placeholder="code (optional)"
+          title="Letters, digits, - and _; leave blank for a generated code"
+          aria-label="New session code"
+          aria-invalid={invalid}
+          spellCheck={false}
+          autoComplete="off"
+          maxLength={64}
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
+        <button type="submit" className="btn" data-testid="session-create" disabled={invalid || busy}>
+          Create
+        </button>
+      </form>
+      {invalid && <p className="field-hint error">Letters, digits, - and _ only (1–64).</p>}
+      <StreamUrls />
+    </section>
+  );
+}
+
+function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) {
+  const store = useStore();
+  const [confirm, setConfirm] = useState(false);
+  useEffect(() => {
+    if (!confirm) return;
+    const t = setTimeout(() => setConfirm(false), 3000);
+    return () => clearTimeout(t);
+  }, [confirm]);
+
+  return (
+    <li
+      className={`session-item${selected ? ' selected' : ''}`}
+      data-testid={`session-item-${s.code}`}
+      data-status={s.status}
+      role="option"
+      aria-selected={selected}
+      tabIndex={0}
+      onClick={() => store.select(s.code)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') store.select(s.code);
+      }}
+    >
+      <span className={`dot dot-${s.status}`} title={s.status} />
+      <span className="session-code">{s.code}</span>
+      <span className="session-clients" title="Connected decoders">
+        {s.clients} {s.clients === 1 ? 'client' : 'clients'}
+      </span>
+      <span className="session-pos">
+        <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClock(s.positionS)} · {s.speed}×
+      </span>
+      <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`}>{describeFilters(s.filters)}</span>
+      <button
+        type="button"
+        className={`session-delete${confirm ? ' confirm' : ''}`}
+        data-testid={`session-delete-${s.code}`}
+        title={confirm ? 'Click again to delete (connected decoders are disconnected)' : 'Delete this session'}
+        aria-label={confirm ? `Confirm delete ${s.code}` : `Delete ${s.code}`}
+        onClick={(e) => {
+          e.stopPropagation();
+          if (confirm) void store.deleteSession(s.code);
+          else setConfirm(true);
+        }}
+      >
+        {confirm ? 'Delete?' : '×'}
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,203 @@
+/**
+ * The task workspace, to scale: every distinct target where it is (an SVG layer, so each is a
+ * clickable, focusable element: click to filter the session by that target, click again to
+ * remove the filter), and on a canvas above it the cursor's last ~2 s and the current target.
+ * Both layers use the same fit (data/workspace.ts).
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { formatNumber } from '../data/format.ts';
+import { TRAIL_PACKETS } from '../data/liveBuffers.ts';
+import { fitWorkspace, type WorkspaceFit } from '../data/workspace.ts';
+import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
+import { useFilters, useStore, useStudio } from '../state/hooks.ts';
+import type { StudioStore } from '../state/store.ts';
+import { COLORS } from './theme.ts';
+
+const MARGIN_PX = 26;
+
+export function Workspace() {
+  const store = useStore();
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [size, setSize] = useState({ w: 0, h: 0 });
+  const bounds = useStudio((s) => s.dataset?.bounds ?? null);
+  const targets = useStudio((s) => s.targets);
+  const filters = useFilters();
+  const liveTarget = useStudio((s) => s.liveTargetId);
+  const hasKinematics = useStudio((s) => s.dataset?.hasKinematics ?? true);
+  const presentation = useStudio((s) => s.presentation);
+
+  useEffect(() => observeSize(wrapRef.current!, (w, h) => setSize({ w, h })), []);
+  const fit = useMemo(() => fitWorkspace(bounds, size.w, size.h, MARGIN_PX), [bounds, size]);
+  // Targets are drawn a little larger than a dot, never so large that neighbours merge.
+  const radius = useMemo(() => {
+    let nearest = Infinity;
+    for (let i = 0; i < targets.length; i++)
+      for (let j = i + 1; j < targets.length; j++) nearest = Math.min(nearest, Math.hypot(targets[i].x - targets[j].x, targets[i].y - targets[j].y));
+    const px = Number.isFinite(nearest) ? (nearest * fit.scale) / 2 - 2 : 14;
+    return Math.max(presentation ? 9 : 6, Math.min(presentation ? 20 : 16, px));
+  }, [targets, fit, presentation]);
+
+  const view = useRef({ fit, radius, generation: -1, packets: -1, dirty: true });
+  view.current.fit = fit;
+  view.current.radius = radius;
+  useEffect(() => {
+    view.current.dirty = true;
+    fitCanvas(canvasRef.current!, size.w, size.h);
+  }, [fit, radius, size, liveTarget]);
+
+  useFrame(({ store }) => {
+    const v = view.current;
+    const live = store.live;
+    if (!v.dirty && v.generation === live.generation && v.packets === live.packets) return;
+    v.dirty = false;
+    v.generation = live.generation;
+    v.packets = live.packets;
+    drawTrail(canvasRef.current!, v.fit, v.radius, store);
+  });
+
+  const b = bounds;
+  return (
+    <section className="panel workspace-panel" aria-label="Workspace">
+      <header className="panel-header">
+        <h2>Workspace</h2>
+        <span className="panel-meta">{hasKinematics ? 'cursor, last 2 s · click a target to filter' : 'no kinematics in this file · click a target to filter'}</span>
+      </header>
+      <div className="workspace" ref={wrapRef} data-testid="workspace">
+        <svg className="target-map" data-testid="target-map" width={size.w} height={size.h} role="group" aria-label="Targets">
+          {b && size.w > 0 && (
+            <rect
+              className="workspace-bounds"
+              x={fit.ox + b.xMin * fit.scale}
+              y={fit.oy - b.yMax * fit.scale}
+              width={(b.xMax - b.xMin) * fit.scale}
+              height={(b.yMax - b.yMin) * fit.scale}
+            />
+          )}
+          {size.w > 0 && (
+            <g className="workspace-axes">
+              <line x1={fit.ox} x2={fit.ox} y1={MARGIN_PX / 2} y2={size.h - MARGIN_PX / 2} />
+              <line x1={MARGIN_PX / 2} x2={size.w - MARGIN_PX / 2} y1={fit.oy} y2={fit.oy} />
+            </g>
+          )}
+          {size.w > 0 &&
+            targets.map((t) => {
+              const cx = fit.ox + t.x * fit.scale;
+              const cy = fit.oy - t.y * fit.scale;
+              const active = filters.target_id === t.id;
+              const current = liveTarget === t.id;
+              return (
+                <g
+                  key={t.id}
+                  className={`target${active ? ' is-filter' : ''}${current ? ' is-current' : ''}${t.numTrials === 0 ? ' is-empty' : ''}`}
+                  data-testid={`target-${t.id}`}
+                  data-target-id={t.id}
+                  role="button"
+                  tabIndex={0}
+                  aria-pressed={active}
+                  aria-label={`Target ${t.id} at (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm, ${t.numTrials} trials${active ? ', filtering' : ''}`}
+                  onClick={() => void store.toggleTarget(t.id)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter') {
+                      e.preventDefault();
+                      void store.toggleTarget(t.id);
+                    }
+                  }}
+                >
+                  <title>{`Target ${t.id} · (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm · ${t.numTrials} trials — click to ${active ? 'remove the filter' : 'filter by it'}`}</title>
+                  <circle className="target-hit" cx={cx} cy={cy} r={radius + 4} />
+                  <circle className="target-dot" cx={cx} cy={cy} r={radius} />
+                  {radius >= 9 && (
+                    <text className="target-label" x={cx} y={cy} dy="0.35em">
+                      {t.id}
+                    </text>
+                  )}
+                </g>
+              );
+            })}
+        </svg>
+        <canvas ref={canvasRef} className="workspace-canvas" data-testid="workspace-canvas" />
+      </div>
+    </section>
+  );
+}
+
+/** Stroke colour and width per trail age, computed once (no strings built per frame). */
+const TRAIL_STYLES = Array.from({ length: TRAIL_PACKETS }, (_, age) => {
+  const a = 1 - age / TRAIL_PACKETS;
+  return { stroke: `rgba(${COLORS.trail}, ${(0.12 + 0.88 * a).toFixed(3)})`, width: 1 + 2.5 * a };
+});
+
+function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number, store: StudioStore): void {
+  const ctx = canvas.getContext('2d')!;
+  const dpr = window.devicePixelRatio || 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const live = store.live;
+  const trail = live.trail;
+  const n = trail.count;
+  const curX = trail.at(0, 0);
+  const curY = trail.at(1, 0);
+  const hasCursor = Number.isFinite(curX) && Number.isFinite(curY);
+
+  // The current target: a ring and a dashed line from the cursor, so "distance" is visible.
+  const target = live.targetId === null ? undefined : store.state.targetById.get(live.targetId);
+  if (target) {
+    const tx = fit.ox + target.x * fit.scale;
+    const ty = fit.oy - target.y * fit.scale;
+    if (hasCursor) {
+      ctx.strokeStyle = 'rgba(240, 228, 66, 0.5)';
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash(DASH);
+      ctx.beginPath();
+      ctx.moveTo(fit.ox + curX * fit.scale, fit.oy - curY * fit.scale);
+      ctx.lineTo(tx, ty);
+      ctx.stroke();
+      ctx.setLineDash(NO_DASH);
+    }
+    ctx.strokeStyle = COLORS.target;
+    ctx.lineWidth = 3;
+    ctx.beginPath();
+    ctx.arc(tx, ty, radius + 6, 0, Math.PI * 2);
+    ctx.stroke();
+  }
+
+  // The trail, oldest faint → newest bright; a NaN (no sample) breaks the line.
+  ctx.lineCap = 'round';
+  let px = NaN;
+  let py = NaN;
+  for (let age = n - 1; age >= 0; age--) {
+    const x = trail.at(0, age);
+    const y = trail.at(1, age);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      px = NaN;
+      continue;
+    }
+    const sx = fit.ox + x * fit.scale;
+    const sy = fit.oy - y * fit.scale;
+    if (Number.isFinite(px)) {
+      const style = TRAIL_STYLES[Math.min(age, TRAIL_STYLES.length - 1)];
+      ctx.strokeStyle = style.stroke;
+      ctx.lineWidth = style.width;
+      ctx.beginPath();
+      ctx.moveTo(px, py);
+      ctx.lineTo(sx, sy);
+      ctx.stroke();
+    }
+    px = sx;
+    py = sy;
+  }
+  if (hasCursor) {
+    ctx.fillStyle = COLORS.cursor;
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.8)';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(fit.ox + curX * fit.scale, fit.oy - curY * fit.scale, 6, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.stroke();
+  }
+}
+
+const DASH = [5, 5];
+const NO_DASH: number[] = [];

@@ -1,0 +1,45 @@
+/**
+ * Colours and plot geometry the canvases and uPlot need in JS. They mirror the CSS
+ * variables in styles/theme.css; series colours are from the Okabe–Ito palette, which stays
+ * distinguishable for colour-blind viewers and on washed-out projectors.
+ */
+export const COLORS = {
+  bg: '#0a0e13',
+  plotBg: '#070a0f',
+  grid: '#1b2531',
+  gridStrong: '#2a3746',
+  axis: '#9aabbf',
+  text: '#e8eef5',
+  muted: '#8696aa',
+  accent: '#56b4e9',
+  x: '#56b4e9', // sky blue
+  y: '#e69f00', // orange
+  rate: '#009e73', // bluish green
+  rateRaw: 'rgba(0, 158, 115, 0.35)',
+  target: '#f0e442', // yellow
+  filter: '#e69f00',
+  trail: '86, 180, 233',
+  cursor: '#ffffff',
+} as const;
+
+/** Every time plot shares these, so the raster's columns line up with the charts' x axis. */
+export const PLOT = {
+  /** Left gutter (y axis labels), CSS px. */
+  axisW: 60,
+  /** Right padding, CSS px. */
+  padR: 14,
+} as const;
+
+/** Axis label font for canvases: larger in presentation mode (read by the projector's audience). */
+export function axisFont(presentation: boolean, dpr = 1): string {
+  return `${Math.round((presentation ? 16 : 12) * dpr)}px Inter, "Segoe UI", "Liberation Sans", "DejaVu Sans", system-ui, sans-serif`;
+}
+
+export function axisWidth(presentation: boolean): number {
+  return presentation ? 72 : PLOT.axisW;
+}
+
+/** Vertical grid every second (every 2 s for long windows), at fixed "seconds ago" positions. */
+export function timeGridStep(windowS: number): number {
+  return windowS > 12 ? 2 : 1;
+}

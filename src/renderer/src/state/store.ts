@@ -1,0 +1,519 @@
+/**
+ * The studio's state, mirrored from the engine through StudioApi subscriptions — one per
+ * concern: sessions, the selected session's playback and packets, clients, metrics, dataset.
+ * The UI reads it through small selector hooks (hooks.ts) and changes it only by calling
+ * StudioApi commands; the store keeps no playback state of its own beyond what the engine
+ * last said (positions come from PlaybackSnapshot and from packets).
+ *
+ * Packets do not go through React: they queue in a pacer and are drawn by the frame loop
+ * (live/frameLoop.ts) straight from preallocated buffers.
+ */
+import type {
+  ClientSummary,
+  DatasetSummary,
+  MetricsSummary,
+  PacketBatch,
+  PlaybackSnapshot,
+  ServerInfo,
+  SessionSummary,
+  StudioApi,
+  StudioPacket,
+  TargetSummary,
+  TrialSummary,
+  Unsubscribe,
+} from '../../../shared/studioApi.ts';
+import { FREQUENCY_HZ, type SessionFilters } from '../../../shared/wire.ts';
+import { LiveBuffers, DEFAULT_WINDOW_S } from '../data/liveBuffers.ts';
+import { nextSpeedPreset } from '../data/keys.ts';
+import { PacketPacer } from '../data/pacer.ts';
+import { clampSeek } from '../data/timeline.ts';
+import type { HostKind, StudioHost } from '../host/index.ts';
+
+export const DEMO_SESSION = 'demo';
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  message: string;
+  /** The same message again bumps this instead of stacking copies. */
+  repeat: number;
+}
+
+export type Connection = 'connecting' | 'up' | 'down';
+
+export interface StudioState {
+  host: HostKind;
+  connection: Connection;
+  server: ServerInfo | null;
+  dataset: DatasetSummary | null;
+  trials: TrialSummary[];
+  targets: TargetSummary[];
+  targetById: ReadonlyMap<number, TargetSummary>;
+  trialById: ReadonlyMap<number, TrialSummary>;
+  datasetBusy: boolean;
+  datasetError: string | null;
+  recent: string[];
+  sessions: SessionSummary[];
+  sessionsLoaded: boolean;
+  /** The session the transport, plots and readouts follow (UI choice, not playback state). */
+  selected: string | null;
+  playback: PlaybackSnapshot | null;
+  clients: ClientSummary[];
+  metrics: MetricsSummary | null;
+  toasts: Toast[];
+  presentation: boolean;
+  windowS: number;
+  /** Trial and target of the packet on screen; updated when they change, not per packet. */
+  liveTrialId: number | null;
+  liveTargetId: number | null;
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+function errorCode(err: unknown): string | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+
+export class StudioStore {
+  state: StudioState;
+  readonly live = new LiveBuffers();
+  readonly pacer = new PacketPacer<StudioPacket>();
+  /** Wall time (performance.now) the last packet was drawn. */
+  private lastPacketMs = -Infinity;
+  /** Packets older than this sequence number belong to before a seek/stop/filter change. */
+  private minSeq = 0;
+  private durationS = Infinity;
+  private readonly listeners = new Set<() => void>();
+  private selectedOff: Unsubscribe[] = [];
+  private globalOff: Unsubscribe[] = [];
+  private autoCreateTried = false;
+  private nextToastId = 1;
+  private pendingStep: { target: number; at: number } | null = null;
+  private readonly sink = (p: StudioPacket) => this.live.push(p, this.durationS);
+
+  constructor(private readonly host: StudioHost) {
+    const c = host.isConnected();
+    this.state = {
+      host: host.kind,
+      connection: c === null ? 'connecting' : c ? 'up' : 'down',
+      server: null,
+      dataset: null,
+      trials: [],
+      targets: [],
+      targetById: new Map(),
+      trialById: new Map(),
+      datasetBusy: false,
+      datasetError: null,
+      recent: [],
+      sessions: [],
+      sessionsLoaded: false,
+      selected: null,
+      playback: null,
+      clients: [],
+      metrics: null,
+      toasts: [],
+      presentation: false,
+      windowS: DEFAULT_WINDOW_S,
+      liveTrialId: null,
+      liveTargetId: null,
+    };
+  }
+
+  get api(): StudioApi {
+    return this.host.api;
+  }
+
+  // ------------------------------------------------------------ store plumbing
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): StudioState => this.state;
+
+  private set(patch: Partial<StudioState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  // ------------------------------------------------------------ subscriptions
+
+  /** Subscribes to the global concerns once; returns the teardown. Idempotent. */
+  start(): () => void {
+    if (this.globalOff.length > 0) return () => this.dispose();
+    const api = this.api;
+    this.globalOff.push(
+      this.host.onConnectionChange((up) => {
+        this.set({ connection: up ? 'up' : 'down' });
+        if (up) void this.refreshServerInfo();
+      }),
+      api.subscribe('sessions', [], (list) => this.onSessions(list)),
+      api.subscribe('clients', [], (clients) => this.set({ clients })),
+      api.subscribe('metrics', [], (metrics) => this.set({ metrics })),
+      api.subscribe('dataset', [], (ds) => this.onDataset(ds)),
+      api.subscribe('presentation', [], (on) => this.set({ presentation: on })),
+    );
+    void this.refreshServerInfo();
+    void this.refreshRecent();
+    return () => this.dispose();
+  }
+
+  dispose(): void {
+    for (const off of this.globalOff.splice(0)) off();
+    for (const off of this.selectedOff.splice(0)) off();
+  }
+
+  private async refreshServerInfo(): Promise<void> {
+    try {
+      this.set({ server: await this.api.serverInfo() });
+    } catch {
+      // The status bar just stays empty; the connection banner says why.
+    }
+  }
+
+  private async refreshRecent(): Promise<void> {
+    try {
+      this.set({ recent: await this.api.recentDatasets() });
+    } catch {
+      // Recent files are a convenience.
+    }
+  }
+
+  private onSessions(list: SessionSummary[]): void {
+    this.set({ sessions: list, sessionsLoaded: true });
+    if (!this.autoCreateTried) {
+      this.autoCreateTried = true;
+      if (list.length === 0) {
+        void this.createDemo();
+        return;
+      }
+    }
+    const sel = this.state.selected;
+    if (sel === null || !list.some((s) => s.code === sel)) {
+      const next = list.find((s) => s.code === DEMO_SESSION) ?? list[0];
+      this.select(next ? next.code : null);
+    }
+  }
+
+  /** First load with no session anywhere: make one so there is something to watch. */
+  private async createDemo(): Promise<void> {
+    try {
+      const s = await this.api.createSession({ code: DEMO_SESSION });
+      this.addSession(s);
+      this.select(s.code);
+    } catch (err) {
+      // Another window made it first? (Electron's bridge keeps only the message, so look rather than match the code.)
+      const exists = errorCode(err) === 'session_exists' || (await this.api.listSessions().catch(() => [])).some((s) => s.code === DEMO_SESSION);
+      if (exists) this.select(DEMO_SESSION);
+      else this.toastError(`Couldn't create the demo session: ${errorMessage(err)}`);
+    }
+  }
+
+  private onDataset(ds: DatasetSummary): void {
+    const changed = this.state.dataset?.path !== ds.path || this.state.dataset?.totalPackets !== ds.totalPackets;
+    this.set({ dataset: ds });
+    if (changed) {
+      this.resetLive();
+      void this.refreshTrialsAndTargets();
+    }
+  }
+
+  private async refreshTrialsAndTargets(): Promise<void> {
+    try {
+      const [trials, targets] = await Promise.all([this.api.getTrials(), this.api.getTargets()]);
+      this.set({
+        trials,
+        targets,
+        trialById: new Map(trials.map((t) => [t.id, t])),
+        targetById: new Map(targets.map((t) => [t.id, t])),
+      });
+    } catch (err) {
+      this.toastError(`Couldn't read the trials and targets: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Follow another session: the transport, plots and readouts switch to it. */
+  select(code: string | null): void {
+    if (code === this.state.selected && (code === null || this.selectedOff.length > 0)) return;
+    for (const off of this.selectedOff.splice(0)) off();
+    this.resetLive();
+    this.durationS = Infinity;
+    this.set({ selected: code, playback: null });
+    if (code === null) return;
+    this.selectedOff.push(
+      this.api.subscribe('playback', [code], (snap) => this.applySnapshot(snap)),
+      this.api.subscribe('packets', [code], (batch) => this.onPackets(batch)),
+    );
+  }
+
+  private onPackets(batch: PacketBatch): void {
+    if (batch.code !== this.state.selected) return;
+    for (const p of batch.packets) if (p.seq >= this.minSeq) this.pacer.push(p);
+  }
+
+  private applySnapshot(snap: PlaybackSnapshot | undefined): void {
+    if (!snap || snap.code !== this.state.selected) return;
+    const prev = this.state.playback;
+    this.durationS = snap.durationS;
+    if (prev && (prev.filters.trial_id !== snap.filters.trial_id || prev.filters.target_id !== snap.filters.target_id)) {
+      // The timeline was rebuilt (here or by a REST call): start the plots afresh.
+      this.minSeq = snap.packetsSent;
+      this.resetLive();
+    }
+    this.set({ playback: snap });
+  }
+
+  // ------------------------------------------------------------ the frame loop's side
+
+  /**
+   * Moves due packets from the pacer into the live buffers (called once per animation frame).
+   * Returns how many were taken.
+   */
+  advance(nowMs: number): number {
+    const pb = this.state.playback;
+    let n: number;
+    if (pb?.status === 'playing') {
+      this.pacer.setRate(FREQUENCY_HZ * pb.speed);
+      n = this.pacer.release(nowMs, this.sink);
+    } else {
+      n = this.pacer.drain(this.sink);
+    }
+    if (n > 0) {
+      this.lastPacketMs = nowMs;
+      const live = this.live;
+      if (live.trialId !== this.state.liveTrialId || live.targetId !== this.state.liveTargetId) {
+        this.set({ liveTrialId: live.trialId, liveTargetId: live.targetId });
+      }
+    }
+    return n;
+  }
+
+  /** Session-timeline position to show now: from packets while they flow, else the snapshot. */
+  positionAt(nowMs: number): number {
+    const pb = this.state.playback;
+    if (!pb) return 0;
+    if (pb.status === 'playing' && this.live.hasPacket && nowMs - this.lastPacketMs < 600) {
+      return Math.min(this.live.endOfLastPacketS, pb.durationS);
+    }
+    return pb.positionS;
+  }
+
+  private resetLive(): void {
+    this.pacer.clear();
+    this.live.reset();
+    this.lastPacketMs = -Infinity;
+    if (this.state.liveTrialId !== null || this.state.liveTargetId !== null) this.set({ liveTrialId: null, liveTargetId: null });
+  }
+
+  // ------------------------------------------------------------ commands
+
+  /** Runs a command; a refusal becomes a toast and `undefined`. */
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.toastError(`Couldn't ${what}: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
+  private async playbackCommand(what: string, fn: (code: string) => Promise<PlaybackSnapshot>): Promise<void> {
+    const code = this.state.selected;
+    if (code === null) {
+      this.toastInfo('Select or create a session first.');
+      return;
+    }
+    this.applySnapshot(await this.run(what, () => fn(code)));
+  }
+
+  play(): Promise<void> {
+    return this.playbackCommand('play', (c) => this.api.play(c));
+  }
+
+  pause(): Promise<void> {
+    return this.playbackCommand('pause', (c) => this.api.pause(c));
+  }
+
+  togglePlay(): Promise<void> {
+    return this.state.playback?.status === 'playing' ? this.pause() : this.play();
+  }
+
+  stop(): Promise<void> {
+    return this.jumpTo(0, 'stop', (c) => this.api.stop(c));
+  }
+
+  seek(seconds: number): Promise<void> {
+    const pb = this.state.playback;
+    const target = clampSeek(seconds, pb?.durationS ?? 0);
+    return this.jumpTo(target, 'seek', (c) => this.api.seek(c, target));
+  }
+
+  /** Step from where the user sees the playback (or from the last step still in flight). */
+  step(deltaS: number, nowMs = performance.now()): Promise<void> {
+    const pb = this.state.playback;
+    if (!pb) return Promise.resolve();
+    const base = this.pendingStep && nowMs - this.pendingStep.at < 400 ? this.pendingStep.target : this.positionAt(nowMs);
+    const target = clampSeek(base + deltaS, pb.durationS);
+    this.pendingStep = { target, at: nowMs };
+    return this.seek(target);
+  }
+
+  /** A seek or stop: the plots start afresh at once, before the engine answers. */
+  private async jumpTo(target: number, what: string, fn: (code: string) => Promise<PlaybackSnapshot>): Promise<void> {
+    const pb = this.state.playback;
+    const code = this.state.selected;
+    if (code === null) {
+      this.toastInfo('Select or create a session first.');
+      return;
+    }
+    if (pb) {
+      this.minSeq = pb.packetsSent;
+      this.resetLive();
+      this.set({ playback: { ...pb, positionS: target } });
+    }
+    const snap = await this.run(what, () => fn(code));
+    if (snap) this.minSeq = Math.max(this.minSeq, snap.packetsSent);
+    this.applySnapshot(snap);
+  }
+
+  setSpeed(speed: number): Promise<void> {
+    return this.playbackCommand('change the speed', (c) => this.api.setSpeed(c, speed));
+  }
+
+  stepSpeed(direction: -1 | 1): Promise<void> {
+    const pb = this.state.playback;
+    return pb ? this.setSpeed(nextSpeedPreset(pb.speed, direction)) : Promise.resolve();
+  }
+
+  setLoop(loop: boolean): Promise<void> {
+    return this.playbackCommand('change looping', (c) => this.api.setLoop(c, loop));
+  }
+
+  setFilters(filters: SessionFilters): Promise<void> {
+    return this.playbackCommand('apply the filter', (c) => this.api.setFilters(c, filters));
+  }
+
+  /** Click on a target: filter by it, or remove that filter if it is the active one. */
+  toggleTarget(targetId: number): Promise<void> {
+    const f = this.state.playback?.filters ?? { trial_id: null, target_id: null };
+    if (f.target_id === targetId) return this.setFilters({ trial_id: f.trial_id, target_id: null });
+    const trial = f.trial_id === null ? undefined : this.state.trialById.get(f.trial_id);
+    // Keep a trial filter only if that trial aims at the new target (else the intersection is empty).
+    return this.setFilters({ trial_id: trial?.targetId === targetId ? f.trial_id : null, target_id: targetId });
+  }
+
+  /** Click on a trial row: filter by it, or remove that filter if it is the active one. */
+  toggleTrial(trialId: number): Promise<void> {
+    const f = this.state.playback?.filters ?? { trial_id: null, target_id: null };
+    if (f.trial_id === trialId) return this.setFilters({ trial_id: null, target_id: f.target_id });
+    const trial = this.state.trialById.get(trialId);
+    return this.setFilters({ trial_id: trialId, target_id: f.target_id !== null && trial?.targetId === f.target_id ? f.target_id : null });
+  }
+
+  clearFilters(): Promise<void> {
+    return this.setFilters({ trial_id: null, target_id: null });
+  }
+
+  private addSession(s: SessionSummary): void {
+    if (!this.state.sessions.some((x) => x.code === s.code)) this.set({ sessions: [...this.state.sessions, s] });
+  }
+
+  /** Creates a session (a blank code asks the engine to generate one) and follows it. */
+  async createSession(code: string): Promise<boolean> {
+    const trimmed = code.trim();
+    const s = await this.run('create the session', () => this.api.createSession(trimmed ? { code: trimmed } : {}));
+    if (!s) return false;
+    this.addSession(s);
+    this.select(s.code);
+    return true;
+  }
+
+  async deleteSession(code: string): Promise<void> {
+    const ok = await this.run(`delete session "${code}"`, () => this.api.deleteSession(code).then(() => true));
+    if (!ok) return;
+    const sessions = this.state.sessions.filter((s) => s.code !== code);
+    this.set({ sessions });
+    if (this.state.selected === code) this.select(sessions.find((s) => s.code === DEMO_SESSION)?.code ?? sessions[0]?.code ?? null);
+  }
+
+  // ------------------------------------------------------------ dataset
+
+  async openDataset(path: string): Promise<void> {
+    const p = path.trim();
+    if (!p) {
+      this.set({ datasetError: 'Type the path of an NWB file first.' });
+      return;
+    }
+    await this.loadDataset(() => this.api.openDataset(p));
+  }
+
+  async chooseDataset(): Promise<void> {
+    await this.loadDataset(() => this.api.chooseDataset(), () => {
+      if (this.host.kind === 'browser') this.toastInfo('The browser host has no file dialog: type the file’s path and press Open.');
+    });
+  }
+
+  private async loadDataset(fn: () => Promise<DatasetSummary | null>, onNone?: () => void): Promise<void> {
+    if (this.state.datasetBusy) return;
+    this.set({ datasetBusy: true, datasetError: null });
+    try {
+      const ds = await fn();
+      if (ds) this.onDataset(ds);
+      else onNone?.();
+      this.set({ datasetBusy: false });
+      void this.refreshRecent();
+    } catch (err) {
+      // The engine kept the previous dataset; say what was wrong with this one.
+      this.set({ datasetBusy: false, datasetError: errorMessage(err) });
+    }
+  }
+
+  dismissDatasetError(): void {
+    this.set({ datasetError: null });
+  }
+
+  // ------------------------------------------------------------ UI settings
+
+  setPresentation(on: boolean): void {
+    if (on !== this.state.presentation) this.set({ presentation: on });
+  }
+
+  setWindow(windowS: number): void {
+    this.live.setWindow(windowS);
+    this.set({ windowS });
+  }
+
+  // ------------------------------------------------------------ toasts
+
+  toastError(message: string): void {
+    this.toast('error', message);
+  }
+
+  /** Information fades by itself; errors stay until dismissed. */
+  toastInfo(message: string): void {
+    const id = this.toast('info', message);
+    setTimeout(() => this.dismissToast(id), 5000);
+  }
+
+  private toast(kind: Toast['kind'], message: string): number {
+    const same = this.state.toasts.find((t) => t.kind === kind && t.message === message);
+    if (same) {
+      this.set({ toasts: this.state.toasts.map((t) => (t === same ? { ...t, repeat: t.repeat + 1 } : t)) });
+      return same.id;
+    }
+    const id = this.nextToastId++;
+    const toasts = [...this.state.toasts, { id, kind, message, repeat: 1 }];
+    this.set({ toasts: toasts.slice(-4) });
+    return id;
+  }
+
+  dismissToast(id: number): void {
+    if (this.state.toasts.some((t) => t.id === id)) this.set({ toasts: this.state.toasts.filter((t) => t.id !== id) });
+  }
+}

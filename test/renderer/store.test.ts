@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import type { PlaybackSnapshot, SessionSummary, StudioApi, StudioEvent, StudioEventMap, StudioPacket } from '../../src/shared/studioApi.ts';
+import type { SessionFilters } from '../../src/shared/wire.ts';
+import type { StudioHost } from '../../src/renderer/src/host/index.ts';
+import { StudioStore } from '../../src/renderer/src/state/store.ts';
+
+class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An in-memory StudioApi: commands act on a map of sessions; tests emit subscription events by hand. */
+function fakeHost() {
+  const sessions = new Map<string, PlaybackSnapshot>();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const calls: string[] = [];
+  const snap = (code: string, more: Partial<PlaybackSnapshot> = {}): PlaybackSnapshot => ({
+    code,
+    status: 'playing',
+    positionS: 0,
+    durationS: 600,
+    speed: 1,
+    loop: true,
+    filters: { trial_id: null, target_id: null },
+    packetsSent: 0,
+    recordingTimeS: 0,
+    trialStartsS: [0, 2, 4],
+    ...more,
+  });
+  const summary = (s: PlaybackSnapshot): SessionSummary => ({
+    code: s.code,
+    status: s.status,
+    clients: 0,
+    positionS: s.positionS,
+    durationS: s.durationS,
+    speed: s.speed,
+    loop: s.loop,
+    filters: s.filters,
+    streamUrl: `ws://h/stream/${s.code}`,
+    binaryStreamUrl: `ws://h/stream/binary/${s.code}`,
+  });
+  const get = (code: string) => {
+    const s = sessions.get(code);
+    if (!s) throw new Refusal('session_not_found', `session "${code}" not found`);
+    return s;
+  };
+  const update = (code: string, patch: Partial<PlaybackSnapshot>) => {
+    const s = { ...get(code), ...patch };
+    sessions.set(code, s);
+    return s;
+  };
+  let generated = 0;
+  const api = {
+    async listSessions() {
+      return [...sessions.values()].map(summary);
+    },
+    async createSession(req: { code?: string }) {
+      calls.push(`create ${req.code ?? '(generated)'}`);
+      const code = req.code ?? `gen-${++generated}`;
+      if (sessions.has(code)) throw new Refusal('session_exists', `session "${code}" already exists`);
+      sessions.set(code, snap(code));
+      return summary(sessions.get(code)!);
+    },
+    async deleteSession(code: string) {
+      get(code);
+      sessions.delete(code);
+    },
+    async play(code: string) {
+      return update(code, { status: 'playing' });
+    },
+    async pause(code: string) {
+      return update(code, { status: 'paused' });
+    },
+    async stop(code: string) {
+      return update(code, { status: 'paused', positionS: 0 });
+    },
+    async seek(code: string, s: number) {
+      calls.push(`seek ${s}`);
+      return update(code, { positionS: s, packetsSent: get(code).packetsSent + 1000 });
+    },
+    async setSpeed(code: string, speed: number) {
+      return update(code, { speed });
+    },
+    async setLoop(code: string, loop: boolean) {
+      return update(code, { loop });
+    },
+    async setFilters(code: string, filters: SessionFilters) {
+      calls.push(`filters ${filters.trial_id} ${filters.target_id}`);
+      if (filters.trial_id === 999) throw new Refusal('invalid_filter', 'trial 999 does not exist');
+      return update(code, { filters, positionS: 0, packetsSent: get(code).packetsSent + 500 });
+    },
+    async getPlayback(code: string) {
+      return get(code);
+    },
+    async openDataset(path: string) {
+      throw new Refusal('dataset_error', `cannot load ${path}: file not found`);
+    },
+    async chooseDataset() {
+      return null;
+    },
+    async recentDatasets() {
+      return [];
+    },
+    async getDataset() {
+      throw new Error('not used');
+    },
+    async getTrials() {
+      return [
+        { id: 0, targetId: 3, success: true, startTime: 0, duration: 2 },
+        { id: 1, targetId: 5, success: true, startTime: 2, duration: 2 },
+      ];
+    },
+    async getTargets() {
+      return [
+        { id: 3, x: 10, y: 0, numTrials: 1 },
+        { id: 5, x: -10, y: 0, numTrials: 1 },
+      ];
+    },
+    async serverInfo() {
+      return { httpUrl: 'http://h', wsUrl: 'ws://h', host: 'h', port: 1, version: 't' };
+    },
+    subscribe<E extends StudioEvent>(event: E, args: StudioEventMap[E]['args'], listener: (p: StudioEventMap[E]['event']) => void) {
+      const key = `${event}:${args.join(',')}`;
+      if (!listeners.has(key)) listeners.set(key, new Set());
+      const l = listener as (p: unknown) => void;
+      listeners.get(key)!.add(l);
+      return () => listeners.get(key)!.delete(l);
+    },
+  } as unknown as StudioApi;
+  const host: StudioHost = { kind: 'browser', api, isConnected: () => true, onConnectionChange: () => () => {} };
+  const emit = (key: string, payload: unknown) => {
+    for (const l of listeners.get(key) ?? []) l(payload);
+  };
+  const emitSessions = () => emit('sessions:', [...sessions.values()].map(summary));
+  return { host, sessions, listeners, calls, emit, emitSessions, snap };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+const packet = (seq: number, positionS: number): StudioPacket => ({
+  seq,
+  bin: seq,
+  positionS,
+  counts: [1, 2],
+  x: 1,
+  y: 2,
+  vx: 0,
+  vy: 0,
+  trialId: 0,
+  trialTimeMs: 0,
+  targetId: 3,
+});
+
+async function started() {
+  const f = fakeHost();
+  const store = new StudioStore(f.host);
+  store.start();
+  f.emitSessions(); // the first (empty) session list
+  await tick();
+  await tick();
+  return { f, store };
+}
+
+describe('StudioStore (the renderer’s mirror of the engine)', () => {
+  it('creates and follows a "demo" session on first load when there is none', async () => {
+    const { f, store } = await started();
+    expect(f.calls).toContain('create demo');
+    expect(store.state.selected).toBe('demo');
+    expect(f.listeners.get('playback:demo')?.size).toBe(1);
+    expect(f.listeners.get('packets:demo')?.size).toBe(1);
+  });
+
+  it('follows an existing session instead of creating one, and another when it disappears', async () => {
+    const f = fakeHost();
+    f.sessions.set('lab-1', f.snap('lab-1'));
+    f.sessions.set('lab-2', f.snap('lab-2'));
+    const store = new StudioStore(f.host);
+    store.start();
+    f.emitSessions();
+    await tick();
+    expect(f.calls).not.toContain('create demo');
+    expect(store.state.selected).toBe('lab-1');
+    f.sessions.delete('lab-1'); // deleted elsewhere (REST, another window)
+    f.emitSessions();
+    expect(store.state.selected).toBe('lab-2');
+    expect(f.listeners.get('packets:lab-1')?.size).toBe(0); // unsubscribed from the old one
+  });
+
+  it('shows a refusal as a dismissable error toast, once per message', async () => {
+    const { store } = await started();
+    await store.createSession('demo');
+    await store.createSession('demo');
+    expect(store.state.toasts).toHaveLength(1);
+    expect(store.state.toasts[0]).toMatchObject({ kind: 'error', repeat: 2 });
+    expect(store.state.toasts[0].message).toMatch(/already exists/);
+    store.dismissToast(store.state.toasts[0].id);
+    expect(store.state.toasts).toHaveLength(0);
+  });
+
+  it('a bad dataset path becomes the dataset error, not a crash', async () => {
+    const { store } = await started();
+    await store.openDataset('/nope.nwb');
+    expect(store.state.datasetError).toMatch(/file not found/);
+    expect(store.state.datasetBusy).toBe(false);
+  });
+
+  it('toggles target and trial filters the way clicks on the map and the list should', async () => {
+    const { f, store } = await started();
+    f.emit('dataset:', { path: '/d.nwb', totalPackets: 100 });
+    await tick();
+    await store.toggleTarget(3);
+    expect(store.state.playback?.filters).toEqual({ trial_id: null, target_id: 3 });
+    await store.toggleTrial(0); // trial 0 aims at target 3: both stay
+    expect(store.state.playback?.filters).toEqual({ trial_id: 0, target_id: 3 });
+    await store.toggleTarget(5); // trial 0 is not aimed at 5: the trial filter goes
+    expect(store.state.playback?.filters).toEqual({ trial_id: null, target_id: 5 });
+    await store.toggleTarget(5); // click again: off
+    expect(store.state.playback?.filters).toEqual({ trial_id: null, target_id: null });
+    await store.toggleTrial(999); // refused: a toast, filters unchanged
+    expect(store.state.playback?.filters).toEqual({ trial_id: null, target_id: null });
+    expect(store.state.toasts.at(-1)?.message).toMatch(/trial 999/);
+  });
+
+  it('steps from the position on screen, accumulating quick presses, clamped to the timeline', async () => {
+    const { f, store } = await started();
+    f.emit('playback:demo', f.snap('demo', { status: 'paused', positionS: 10 }));
+    await store.step(1, 1000);
+    await store.step(1, 1100);
+    await store.step(-0.1, 1200);
+    expect(f.calls.filter((c) => c.startsWith('seek'))).toEqual(['seek 11', 'seek 12', 'seek 11.9']);
+    await store.step(10_000, 5000);
+    expect(f.calls.at(-1)).toBe('seek 599.975');
+  });
+
+  it('drops packets from before a seek and draws the ones after it', async () => {
+    const { f, store } = await started();
+    f.sessions.set('demo', f.snap('demo', { status: 'paused', positionS: 1, packetsSent: 40 }));
+    f.emit('playback:demo', f.sessions.get('demo'));
+    f.emit('packets:demo', { code: 'demo', packets: [packet(40, 1.0), packet(41, 1.025)] });
+    store.advance(0);
+    expect(store.live.packets).toBe(2);
+    await store.seek(100);
+    expect(store.live.packets).toBe(0); // the plots start afresh at once
+    f.emit('packets:demo', { code: 'demo', packets: [packet(42, 1.05)] }); // in flight before the seek
+    f.emit('packets:demo', { code: 'other', packets: [packet(5000, 3)] }); // another session
+    store.advance(16);
+    expect(store.live.packets).toBe(0);
+    f.emit('packets:demo', { code: 'demo', packets: [packet(1040, 100)] });
+    store.advance(32);
+    expect(store.live.packets).toBe(1);
+    expect(store.positionAt(32)).toBe(100); // paused: the snapshot's position
+  });
+
+  it('shows the position from packets while playing, from the snapshot otherwise', async () => {
+    const { f, store } = await started();
+    f.emit('playback:demo', f.snap('demo', { status: 'playing', positionS: 5, packetsSent: 10 }));
+    f.emit('packets:demo', { code: 'demo', packets: [packet(10, 5), packet(11, 5.025), packet(12, 5.05)] });
+    store.advance(0);
+    store.advance(1000); // a second later: all three released at 1×
+    expect(store.live.packets).toBe(3);
+    expect(store.positionAt(1000)).toBeCloseTo(5.075, 9); // end of the last bin drawn
+    expect(store.positionAt(5000)).toBe(5); // packets stopped coming: trust the snapshot
+  });
+});
