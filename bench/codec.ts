@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     dataset: { preset: 'default', channels: ds.numUnits, bins: ds.numBins, in_trial: inTrial, with_target: withTarget, mean_spike_count: round(meanSpikes, 4) },
     build_us: build,
     codecs: rows,
-    raw: { encode_ns_per_round: Object.fromEntries(codecs.map((c, k) => [c.name, encNs[k].map((v) => round(v, 1))])), decode_ns_per_round: Object.fromEntries(codecs.map((c, k) => [c.name, decNs[k].map((v) => round(v, 1))])) },
+    per_round: { encode_ns_per_round: Object.fromEntries(codecs.map((c, k) => [c.name, encNs[k].map((v) => round(v, 1))])), decode_ns_per_round: Object.fromEntries(codecs.map((c, k) => [c.name, decNs[k].map((v) => round(v, 1))])) },
   });
   console.log(`\nwrote ${file}`);
 }

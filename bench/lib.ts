@@ -113,13 +113,17 @@ export function metOrNot(ok: boolean): string {
   return ok ? '**met**' : '**NOT met**';
 }
 
-/** Writes bench/results/<name>[.quick].md and .json; returns the markdown path. */
-export function writeResults(name: string, markdown: string, json: unknown): string {
+/**
+ * Writes bench/results/<name>[.quick].md and .json; returns the markdown path. `raw` (per-tick
+ * arrays, large) goes to <name>[.quick].raw.json, which is not committed (bench/.gitignore).
+ */
+export function writeResults(name: string, markdown: string, json: unknown, raw?: unknown): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = arg('out') ?? name; // --out NAME: a variant run that must not replace the main results
   const base = join(RESULTS_DIR, QUICK ? `${out}.quick` : out);
   writeFileSync(`${base}.md`, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  if (raw !== undefined) writeFileSync(`${base}.raw.json`, `${JSON.stringify(raw)}\n`);
   return `${base}.md`;
 }
 

@@ -465,7 +465,10 @@ async function main(): Promise<void> {
       drift_raw_abs_ms: clientDriftRawD,
       cpu_percent: round(childCpuPct, 2),
     },
-    raw: { lateness_ms_by_session: Object.fromEntries(records.map((r) => [r.session.code, r.lateness.map((v) => round(v, 4))])) },
+  }, {
+    // Per tick, per session: due, fired and sent (performance.now() ms of the server) and lateness.
+    sessions: Object.fromEntries(records.map((r) => [r.session.code, { due: r.due, fired: r.fired, sent: r.sent, lateness: r.lateness }])),
+    gc_spans_ms: gcSpans,
   });
   console.log(`\nwrote ${file}`);
 }
