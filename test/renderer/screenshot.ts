@@ -22,6 +22,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, 'test-results', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** STUDIO_VIEWPORT=1280x800 checks another size; its files get a -1280x800 suffix. */
+const [VW, VH] = (process.env.STUDIO_VIEWPORT ?? '1600x1000').split('x').map(Number);
+const SUFFIX = VW === 1600 && VH === 1000 ? '' : `-${VW}x${VH}`;
+const shot = (name: string) => join(OUT, `studio-${name}${SUFFIX}.png`);
 
 const STABLE = [
   'transport-play-pause',
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   const decoders: WebSocket[] = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+    const page = await browser.newPage({ viewport: { width: VW, height: VH }, deviceScaleFactor: 1 });
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
     });
@@ -117,8 +121,8 @@ async function main(): Promise<void> {
       decoders.push(c);
     }
     await sleep(3500);
-    await page.screenshot({ path: join(OUT, 'studio-default.png') });
-    console.log('saved studio-default.png');
+    await page.screenshot({ path: shot('default') });
+    console.log(`saved ${shot('default').slice(ROOT.length + 1)}`);
 
     const drift = await layoutDrift(page);
     const moved = drift.filter((d) => d.dx + d.dy + d.dw + d.dh > 0.01);
@@ -133,16 +137,16 @@ async function main(): Promise<void> {
     const after = received.slice(mark).filter((m) => m.type === 'data');
     const wrong = after.slice(2).filter((m) => m.intention.target_id !== target.id).length;
     console.log(`target ${target.id} filter: ${after.length} decoder packets since the click, ${wrong} with another target`);
-    await page.screenshot({ path: join(OUT, 'studio-target-filter.png') });
-    console.log('saved studio-target-filter.png');
+    await page.screenshot({ path: shot('target-filter') });
+    console.log(`saved ${shot('target-filter').slice(ROOT.length + 1)}`);
 
     // A trial filter from the list (search first), then clear.
     await page.locator('[data-testid="filters-clear"]').click();
     await page.locator('[data-testid="trial-search"]').fill('1');
     await page.locator('[data-testid="trial-row-12"]').click();
     await sleep(1500);
-    await page.screenshot({ path: join(OUT, 'studio-trial-filter.png') });
-    console.log('saved studio-trial-filter.png');
+    await page.screenshot({ path: shot('trial-filter') });
+    console.log(`saved ${shot('trial-filter').slice(ROOT.length + 1)}`);
     await page.locator('[data-testid="filters-clear"]').click();
     await page.locator('[data-testid="trial-search"]').fill('');
 
@@ -155,15 +159,15 @@ async function main(): Promise<void> {
     await page.locator('[data-testid="session-create"]').click();
     await page.locator('[data-testid="toast"]').first().waitFor({ timeout: 5000 });
     console.log(`dataset still ${await page.locator('[data-testid="dataset-name"]').textContent()}; toast: ${await page.locator('[data-testid="toast"]').first().textContent()}`);
-    await page.screenshot({ path: join(OUT, 'studio-dataset-error.png') });
-    console.log('saved studio-dataset-error.png');
+    await page.screenshot({ path: shot('dataset-error') });
+    console.log(`saved ${shot('dataset-error').slice(ROOT.length + 1)}`);
 
     // Presentation mode with a target filter applied.
     await page.locator(`[data-testid="target-${target.id}"]`).click();
     await page.locator('[data-testid="presentation-toggle"]').click();
     await sleep(2500);
-    await page.screenshot({ path: join(OUT, 'studio-presentation.png') });
-    console.log('saved studio-presentation.png');
+    await page.screenshot({ path: shot('presentation') });
+    console.log(`saved ${shot('presentation').slice(ROOT.length + 1)}`);
     const driftP = await layoutDrift(page);
     const movedP = driftP.filter((d) => d.dx + d.dy + d.dw + d.dh > 0.01);
     console.log(movedP.length ? `LAYOUT MOVED in presentation: ${JSON.stringify(movedP)}` : 'presentation layout stable');
@@ -173,8 +177,8 @@ async function main(): Promise<void> {
     await page.locator('[data-testid="speed-select"]').selectOption('20');
     await sleep(1500);
     console.log('frames at 20×:', await frameStats(page));
-    await page.screenshot({ path: join(OUT, 'studio-20x.png') });
-    console.log('saved studio-20x.png');
+    await page.screenshot({ path: shot('20x') });
+    console.log(`saved ${shot('20x').slice(ROOT.length + 1)}`);
   } finally {
     for (const d of decoders) d.close();
     await browser.close();

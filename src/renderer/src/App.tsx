@@ -15,6 +15,7 @@ import { Workspace } from './components/Workspace.tsx';
 export function App() {
   const store = useStore();
   const presentation = useStudio((s) => s.presentation);
+  const disconnected = useStudio((s) => s.host === 'browser' && s.connection === 'down');
   useTransportKeys();
 
   useEffect(() => {
@@ -22,7 +23,7 @@ export function App() {
   }, [presentation]);
 
   return (
-    <div className={`app${presentation ? ' presentation' : ''}`} data-testid="app" data-presentation={presentation}>
+    <div className={`app${presentation ? ' presentation' : ''}${disconnected ? ' disconnected' : ''}`} data-testid="app" data-presentation={presentation}>
       <ConnectionBanner />
       <Header />
       <aside className="sidebar-left">

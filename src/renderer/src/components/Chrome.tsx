@@ -105,7 +105,7 @@ export function ConnectionBanner() {
   return (
     <div className={`connection-banner${connection === 'down' ? ' down' : ''}`} role="alert" data-testid="connection-banner">
       {connection === 'down'
-        ? 'Lost the connection to the studio server — reconnecting… (decoders are unaffected if the server is still running)'
+        ? 'Lost the connection to the studio server — reconnecting…'
         : 'Connecting to the studio server…'}
     </div>
   );

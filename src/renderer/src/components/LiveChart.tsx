@@ -34,6 +34,8 @@ export interface LiveChartProps {
   /** A fixed symmetric limit (e.g. the workspace extent for positions), else it follows the data. */
   fixedLimit?: (s: StudioState) => number | null;
   xLabels: boolean;
+  /** The range never shrinks below this (so a still cursor does not magnify noise to full height). */
+  minLimit?: number;
   testId: string;
   decimals?: number;
 }
@@ -159,7 +161,7 @@ export function LiveChart(props: LiveChartProps) {
       observed = Math.max(observed, props.range === 'positive' ? ring.max(s.ring) : ring.maxAbs(s.ring));
       if (s.readout) setText(valueRefs.current[i], formatNumber(ring.at(s.ring, 0), props.decimals ?? 1));
     }
-    v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed);
+    v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed, props.minLimit ?? 1);
     u.setData(v.data);
   });
 

@@ -20,6 +20,7 @@ export function Plots() {
         unit="spikes/s, all channels"
         testId="chart-rate"
         range="positive"
+        minLimit={100}
         decimals={0}
         xLabels={false}
         series={[
@@ -44,6 +45,7 @@ export function Plots() {
         unit="mm/s"
         testId="chart-velocity"
         range="symmetric"
+        minLimit={50}
         decimals={0}
         xLabels
         series={[

@@ -24,9 +24,14 @@ export function Scrubber() {
 
   useEffect(() => observeSize(ticksRef.current!, (w, h) => setSize({ w, h })), []);
 
-  // Trial marks: redrawn when the timeline or the size changes, not per frame.
+  // Trial marks: redrawn when the timeline or the size changes (each polled snapshot carries
+  // a new but usually identical array, so compare contents).
+  const drawn = useRef<{ starts: number[] | undefined; durationS: number; w: number; h: number } | null>(null);
   useEffect(() => {
     const c = ticksRef.current!;
+    const prev = drawn.current;
+    if (prev && prev.durationS === durationS && prev.w === size.w && prev.h === size.h && sameNumbers(prev.starts, starts)) return;
+    drawn.current = { starts, durationS, w: size.w, h: size.h };
     fitCanvas(c, size.w, size.h);
     const ctx = c.getContext('2d')!;
     ctx.clearRect(0, 0, c.width, c.height);
@@ -104,4 +109,11 @@ export function Scrubber() {
       )}
     </div>
   );
+}
+
+function sameNumbers(a: number[] | undefined, b: number[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

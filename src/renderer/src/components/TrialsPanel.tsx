@@ -40,12 +40,14 @@ export function TrialsPanel() {
         <div className="trial-rows" data-testid="trial-list">
           {shown.map((t) => {
             const active = filters.trial_id === t.id;
+            // With a target filter, trials aimed elsewhere are not in the timeline: dim them.
+            const outside = filters.target_id !== null && t.targetId !== filters.target_id;
             return (
               <div
                 key={t.id}
                 role="row"
                 tabIndex={0}
-                className={`trial-row${active ? ' is-filter' : ''}${liveTrial === t.id ? ' is-live' : ''}`}
+                className={`trial-row${active ? ' is-filter' : ''}${liveTrial === t.id ? ' is-live' : ''}${outside ? ' is-outside' : ''}`}
                 data-testid={`trial-row-${t.id}`}
                 aria-selected={active}
                 title={active ? 'Click to remove the trial filter' : `Play only trial ${t.id}`}

@@ -29,13 +29,14 @@ export function Workspace() {
 
   useEffect(() => observeSize(wrapRef.current!, (w, h) => setSize({ w, h })), []);
   const fit = useMemo(() => fitWorkspace(bounds, size.w, size.h, MARGIN_PX), [bounds, size]);
-  // Targets are drawn a little larger than a dot, never so large that neighbours merge.
-  const radius = useMemo(() => {
+  // Targets are drawn a little larger than a dot, never so large that neighbours merge; their
+  // ids are written inside only when there is room for every one of them.
+  const { radius, labels } = useMemo(() => {
     let nearest = Infinity;
     for (let i = 0; i < targets.length; i++)
       for (let j = i + 1; j < targets.length; j++) nearest = Math.min(nearest, Math.hypot(targets[i].x - targets[j].x, targets[i].y - targets[j].y));
-    const px = Number.isFinite(nearest) ? (nearest * fit.scale) / 2 - 2 : 14;
-    return Math.max(presentation ? 9 : 6, Math.min(presentation ? 20 : 16, px));
+    const room = Number.isFinite(nearest) ? (nearest * fit.scale) / 2 - 2 : 14;
+    return { radius: Math.max(presentation ? 8 : 6, Math.min(presentation ? 20 : 16, room)), labels: room >= 10 };
   }, [targets, fit, presentation]);
 
   const view = useRef({ fit, radius, generation: -1, packets: -1, dirty: true });
@@ -107,7 +108,7 @@ export function Workspace() {
                   <title>{`Target ${t.id} · (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm · ${t.numTrials} trials — click to ${active ? 'remove the filter' : 'filter by it'}`}</title>
                   <circle className="target-hit" cx={cx} cy={cy} r={radius + 4} />
                   <circle className="target-dot" cx={cx} cy={cy} r={radius} />
-                  {radius >= 9 && (
+                  {labels && (
                     <text className="target-label" x={cx} y={cy} dy="0.35em">
                       {t.id}
                     </text>

@@ -1,6 +1,6 @@
 /** How components read the store: one small selector per concern, re-rendering only on change. */
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { PlaybackSnapshot, SessionSummary, TargetSummary } from '../../../shared/studioApi.ts';
+import type { SessionSummary } from '../../../shared/studioApi.ts';
 import type { SessionFilters } from '../../../shared/wire.ts';
 import type { StudioState, StudioStore } from './store.ts';
 
@@ -20,13 +20,8 @@ export function useStudio<T>(selector: (s: StudioState) => T): T {
 
 const NO_FILTERS: SessionFilters = Object.freeze({ trial_id: null, target_id: null });
 
-export const selectPlayback = (s: StudioState): PlaybackSnapshot | null => s.playback;
 export const selectFilters = (s: StudioState): SessionFilters => s.playback?.filters ?? NO_FILTERS;
 export const selectSelectedSession = (s: StudioState): SessionSummary | undefined => s.sessions.find((x) => x.code === s.selected);
-export const selectTarget =
-  (id: number | null) =>
-  (s: StudioState): TargetSummary | undefined =>
-    id === null ? undefined : s.targetById.get(id);
 
 export function useFilters(): SessionFilters {
   const trial = useStudio((s) => selectFilters(s).trial_id);

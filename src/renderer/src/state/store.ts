@@ -150,8 +150,11 @@ export class StudioStore {
     const api = this.api;
     this.globalOff.push(
       this.host.onConnectionChange((up) => {
+        const wasDown = this.state.connection === 'down';
         this.set({ connection: up ? 'up' : 'down' });
         if (up) void this.refreshServerInfo();
+        // Back after a drop: the server may have restarted empty, so give it a demo session again.
+        if (up && wasDown) this.autoCreateTried = false;
       }),
       api.subscribe('sessions', [], (list) => this.onSessions(list)),
       api.subscribe('clients', [], (clients) => this.set({ clients })),
@@ -373,6 +376,8 @@ export class StudioStore {
       return;
     }
     if (pb) {
+      // Packets already sent belong to the old position: drop them, clear the plots, and show
+      // the target position at once (the engine's snapshot replaces it a moment later).
       this.minSeq = pb.packetsSent;
       this.resetLive();
       this.set({ playback: { ...pb, positionS: target } });
@@ -491,11 +496,13 @@ export class StudioStore {
 
   // ------------------------------------------------------------ toasts
 
+  /** Errors stay long enough to read (and can be dismissed), then leave so a projector is not left showing one. */
   toastError(message: string): void {
-    this.toast('error', message);
+    const id = this.toast('error', message);
+    setTimeout(() => this.dismissToast(id), 15000);
   }
 
-  /** Information fades by itself; errors stay until dismissed. */
+  /** Information fades sooner. */
   toastInfo(message: string): void {
     const id = this.toast('info', message);
     setTimeout(() => this.dismissToast(id), 5000);
