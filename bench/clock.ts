@@ -29,11 +29,10 @@ interface Config {
 }
 
 const CONFIGS: Config[] = [
-  { name: 'PacketClock ×1 (spinMs 2, the default)', kind: 'packetclock', clocks: 1, phase: 'aligned', spinMs: 2 },
-  { name: 'PacketClock ×10, aligned phases (spinMs 2)', kind: 'packetclock', clocks: 10, phase: 'aligned', spinMs: 2 },
-  { name: 'PacketClock ×10, spread phases (spinMs 2)', kind: 'packetclock', clocks: 10, phase: 'spread', spinMs: 2 },
-  { name: 'PacketClock ×64, spread phases (spinMs 2)', kind: 'packetclock', clocks: 64, phase: 'spread', spinMs: 2 },
-  { name: 'PacketClock ×10, spread phases, spinMs 0 (setTimeout only)', kind: 'packetclock', clocks: 10, phase: 'spread', spinMs: 0 },
+  { name: 'PacketClock ×1 (shared TickScheduler)', kind: 'packetclock', clocks: 1, phase: 'aligned', spinMs: 0.3 },
+  { name: 'PacketClock ×10, started together', kind: 'packetclock', clocks: 10, phase: 'aligned', spinMs: 0.3 },
+  { name: 'PacketClock ×10, started at spread moments (snapped to the shared grid)', kind: 'packetclock', clocks: 10, phase: 'spread', spinMs: 0.3 },
+  { name: 'PacketClock ×64, started at spread moments (snapped to the shared grid)', kind: 'packetclock', clocks: 64, phase: 'spread', spinMs: 0.3 },
   { name: 'sketch: shared grid + Atomics.wait, 10 sessions', kind: 'shared-grid', clocks: 10, phase: 'aligned', spinMs: 0.5 },
   { name: 'sketch: shared grid + Atomics.wait, 64 sessions', kind: 'shared-grid', clocks: 64, phase: 'aligned', spinMs: 0.5 },
 ];
@@ -60,7 +59,9 @@ async function runOne(cfg: Config): Promise<OneResult> {
   const t0 = performance.now();
   let stop: () => void;
   if (cfg.kind === 'packetclock') {
-    const clocks = Array.from({ length: cfg.clocks }, () => new PacketClock((t) => late.push(performance.now() - t.dueMs), { spinMs: cfg.spinMs }));
+    const clocks = Array.from({ length: cfg.clocks }, () => new PacketClock((t) => {
+      late.push(performance.now() - t.dueMs);
+    }));
     // Start each clock at its phase without blocking the loop (a blocking wait would delay the clocks already started).
     await new Promise<void>((resolve) => {
       let next = 0;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { setPriority } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Engine } from '../src/main/engine.ts';
-import type { ClockTick } from '../src/main/playback/clock.ts';
+import type { ClockTick, TickHandler } from '../src/main/playback/clock.ts';
 import type { Session } from '../src/main/playback/session.ts';
 import { startServer } from '../src/main/server/index.ts';
 import { BIN_MS } from '../src/shared/wire.ts';
@@ -33,7 +33,7 @@ const PER = Number(arg('per') ?? 10);
 const PHASE = (arg('phase') ?? 'aligned') as 'aligned' | 'spread';
 /** Optional OS priority (nice value, e.g. -10; needs root) for server and client processes: a diagnostic, off by default. */
 /** Optional PacketClock spinMs for every session (the SessionOptions.clock knob): a diagnostic, default = the engine's. */
-const SPIN_MS = arg('spin-ms') !== undefined ? Number(arg('spin-ms')) : null;
+const SPIN_MS: number | null = null; // the shared TickScheduler has no per-session spin knob any more
 const PRIORITY = arg('priority') !== undefined ? Number(arg('priority')) : null;
 /**
  * Ticks whose median is taken at each end of the run for the drift figures: 5 s at 40 Hz
@@ -56,12 +56,12 @@ interface SessionRecord {
 /** Observe one session without changing what it does. */
 function instrument(session: Session, order: number): SessionRecord {
   const rec: SessionRecord = { session, order, due: [], fired: [], sent: [], lateness: [] };
-  const clock = (session as unknown as { clock: { onTick: (t: ClockTick) => void } }).clock;
+  const clock = (session as unknown as { clock: { onTick: TickHandler } }).clock;
   const onTick = clock.onTick;
   clock.onTick = (t: ClockTick) => {
     rec.due.push(t.dueMs);
     rec.fired.push(t.firedMs);
-    onTick(t);
+    return onTick(t);
   };
   const window = session.lateness;
   const record = window.record.bind(window);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const wsUrl = server.url.replace(/^http/, 'ws');
 
   const codes = Array.from({ length: SESSIONS }, (_, i) => `bench-${i}`);
-  const records = codes.map((c, i) => instrument(engine.sessions.create(c, undefined, { paused: true, ...(SPIN_MS !== null ? { clock: { spinMs: SPIN_MS } } : {}) }), i));
+  const records = codes.map((c, i) => instrument(engine.sessions.create(c, undefined, { paused: true }), i));
 
   const child = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'timing-clients.ts'), '--url', wsUrl, '--sessions', codes.join(','), '--per', String(PER), ...(PRIORITY !== null ? ['--priority', String(PRIORITY)] : [])], {
     cwd: REPO_ROOT,

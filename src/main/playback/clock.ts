@@ -2,28 +2,40 @@ import { performance } from 'node:perf_hooks';
 import { BIN_MS } from '../../shared/wire.ts';
 
 /**
- * A drift-free packet clock: packet n of a run is due at `anchor + n · 25 ms / speed`.
+ * Drift-free packet clocks on one process-wide scheduler.
  *
- * Deadlines are absolute, never accumulated sleeps, so timer lateness never adds up
- * (setInterval(25) falls ~0.3 ms behind per tick on these machines). setTimeout wakes us a
- * little before the deadline (it can also fire up to ~1.5 ms early), then setImmediate polls
- * the last stretch so the packet leaves close to its deadline without burning a core.
+ * Packet n of a run is due at `anchor + n · 25 ms / speed`: absolute deadlines, never
+ * accumulated sleeps, so timer lateness never adds up (setInterval(25) falls ~0.3 ms behind per
+ * tick on these machines).
+ *
+ * Why one scheduler for every session (bench/results/clock.md): per-session timers that poll
+ * the last stretch with setImmediate cost ~54 % of a core for 10 sessions started at different
+ * moments, and their garbage adds GC pauses. Instead:
+ * - runs are anchored on a shared grid (multiples of the period since the scheduler's epoch),
+ *   so sessions at the same speed share their deadlines and the process wakes once per period;
+ * - setTimeout wakes it ~2 ms early; it sleeps the rest in the kernel with Atomics.wait
+ *   (no allocation, no polling) and spins only the last ~0.3 ms;
+ * - all clocks due at a wake first prepare their packets (build + encode), then send them, in
+ *   an order that rotates every wake so no session is always served last.
+ * Every tick goes through the event loop once before the scheduler blocks again, so socket
+ * I/O keeps flowing even at 20× (1.25 ms periods).
  */
 export interface ClockTick {
   /** Packet index within the current run (since the last anchor). */
   n: number;
   /** When the packet was due, `performance.now()` milliseconds. */
   dueMs: number;
-  /** When the clock fired, `performance.now()` milliseconds. */
+  /** When the scheduler fired it, `performance.now()` milliseconds. */
   firedMs: number;
 }
 
+/** A tick prepares its packet and returns how to send it (or nothing to send). */
+export type TickHandler = (tick: ClockTick) => (() => void) | void;
+
 export interface PacketClockOptions {
-  /** Wake this many ms before a deadline and poll the rest. Default 2. */
-  spinMs?: number;
   /** Behind by more than this (e.g. after a suspended laptop), re-anchor instead of bursting. Default 1000. */
   maxCatchUpMs?: number;
-  now?: () => number;
+  scheduler?: TickScheduler;
 }
 
 export class PacketClock {
@@ -31,21 +43,17 @@ export class PacketClock {
   private n = 0;
   private speed = 1;
   private running = false;
-  private timeout: NodeJS.Timeout | null = null;
-  private immediate: NodeJS.Immediate | null = null;
-  private readonly spinMs: number;
   private readonly maxCatchUpMs: number;
-  private readonly now: () => number;
+  private readonly scheduler: TickScheduler;
   /** Times the clock gave up catching up and re-anchored. */
   reanchors = 0;
 
   constructor(
-    private readonly onTick: (tick: ClockTick) => void,
+    private readonly onTick: TickHandler,
     opts: PacketClockOptions = {},
   ) {
-    this.spinMs = opts.spinMs ?? 2;
     this.maxCatchUpMs = opts.maxCatchUpMs ?? 1000;
-    this.now = opts.now ?? (() => performance.now());
+    this.scheduler = opts.scheduler ?? TickScheduler.shared;
   }
 
   get isRunning(): boolean {
@@ -56,80 +64,160 @@ export class PacketClock {
     return BIN_MS / this.speed;
   }
 
-  /** Starts a run: the first packet is due now. Resuming after a pause starts a new run (no catch-up burst). */
+  /** When the next packet is due (performance.now() ms); Infinity when stopped. */
+  get nextDueMs(): number {
+    return this.running ? this.anchorMs + this.n * this.periodMs : Infinity;
+  }
+
+  /**
+   * Starts a run at the next grid point (within one period). Resuming after a pause starts a
+   * new run: never a burst of the packets "missed" while paused.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.anchorMs = this.now();
+    this.anchorMs = this.scheduler.nextGridPoint(this.scheduler.now(), this.periodMs);
     this.n = 0;
-    this.schedule();
+    this.scheduler.add(this);
   }
 
   stop(): void {
+    if (!this.running) return;
     this.running = false;
-    this.clearTimers();
+    this.scheduler.remove(this);
   }
 
-  /** Changes the packet rate from the next packet on: re-anchors at the next deadline. */
+  /** Changes the packet rate from the next packet on (the run re-anchors on the new grid). */
   setSpeed(speed: number): void {
     if (speed === this.speed) return;
+    const nextDue = this.nextDueMs;
+    this.speed = speed;
     if (this.running) {
-      const nextDue = this.dueMs(this.n);
-      this.speed = speed;
-      this.anchorMs = nextDue;
+      this.anchorMs = this.scheduler.nextGridPoint(nextDue, this.periodMs);
       this.n = 0;
-      this.clearTimers();
-      this.schedule();
-    } else {
-      this.speed = speed;
+      this.scheduler.changed();
     }
   }
 
-  private dueMs(n: number): number {
-    return this.anchorMs + (n * BIN_MS) / this.speed;
+  /**
+   * Called by the scheduler when the next packet is due: returns the send step, or null.
+   * A clock far behind (the process was stalled) re-anchors instead of bursting.
+   */
+  fire(now: number): (() => void) | null {
+    if (!this.running) return null;
+    const due = this.nextDueMs;
+    if (now - due > this.maxCatchUpMs) {
+      this.reanchors++;
+      this.anchorMs = this.scheduler.nextGridPoint(now, this.periodMs);
+      this.n = 0;
+      return null;
+    }
+    const tick: ClockTick = { n: this.n, dueMs: due, firedMs: now };
+    this.n++;
+    return this.onTick(tick) ?? null;
+  }
+}
+
+/** The one scheduler every PacketClock of the process runs on. */
+export class TickScheduler {
+  static readonly shared = new TickScheduler();
+
+  private readonly clocks = new Set<PacketClock>();
+  private readonly epoch: number;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private rotation = 0;
+  // Atomics.wait on a private cell nobody notifies: a precise sleep that allocates nothing.
+  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
+  private readonly due: PacketClock[] = [];
+  private readonly sends: Array<() => void> = [];
+
+  constructor(
+    /** setTimeout wakes this long before the deadline (it can fire ~1.5 ms early or late). */
+    private readonly wakeEarlyMs = 2,
+    /** The last stretch is spun, not slept (kernel wake-ups take a little). */
+    private readonly spinMs = 0.3,
+    readonly now: () => number = () => performance.now(),
+  ) {
+    this.epoch = this.now();
   }
 
-  private clearTimers(): void {
-    if (this.timeout) clearTimeout(this.timeout);
+  /** The first grid point of `periodMs` at or after `t`, so same-speed sessions share deadlines. */
+  nextGridPoint(t: number, periodMs: number): number {
+    return this.epoch + Math.ceil((t - this.epoch) / periodMs - 1e-9) * periodMs;
+  }
+
+  add(clock: PacketClock): void {
+    this.clocks.add(clock);
+    this.changed();
+  }
+
+  remove(clock: PacketClock): void {
+    this.clocks.delete(clock);
+    if (this.clocks.size === 0) this.cancel();
+  }
+
+  /** A clock's next deadline moved: re-plan the wake-up. */
+  changed(): void {
+    this.cancel();
+    this.plan();
+  }
+
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
-    this.timeout = null;
+    this.timer = null;
     this.immediate = null;
   }
 
-  private schedule(): void {
-    this.clearTimers();
-    if (!this.running) return;
-    const wait = this.dueMs(this.n) - this.now() - this.spinMs;
-    if (wait > 0) this.timeout = setTimeout(this.wake, wait);
+  private earliest(): number {
+    let min = Infinity;
+    for (const c of this.clocks) {
+      const d = c.nextDueMs;
+      if (d < min) min = d;
+    }
+    return min;
+  }
+
+  private plan(): void {
+    const next = this.earliest();
+    if (next === Infinity) return;
+    const wait = next - this.now() - this.wakeEarlyMs;
+    if (wait > 0) this.timer = setTimeout(this.wake, wait);
     else this.immediate = setImmediate(this.wake);
   }
 
   private readonly wake = (): void => {
-    this.timeout = null;
+    this.timer = null;
     this.immediate = null;
-    if (!this.running) return;
+    const next = this.earliest();
+    if (next === Infinity) return;
     let now = this.now();
-    const due = this.dueMs(this.n);
-    if (now < due) {
-      // Close to the deadline: poll without blocking I/O.
-      if (due - now > this.spinMs) this.schedule();
-      else this.immediate = setImmediate(this.wake);
+    if (next - now > this.wakeEarlyMs + 1) {
+      // Woken far too early (timer jitter): plan again rather than block the loop for long.
+      this.plan();
       return;
     }
-    if (now - due > this.maxCatchUpMs) {
-      // The process was stalled for long: start a new run instead of a burst of stale packets.
-      this.reanchors++;
-      this.anchorMs = now;
-      this.n = 0;
+    if (next - now > this.spinMs) Atomics.wait(this.sleepCell, 0, 0, next - now - this.spinMs);
+    while ((now = this.now()) < next) {
+      // spin the last fraction of a millisecond
     }
-    // Send every packet that is due (normally one; a short stall sends the missed ones back to back,
-    // so a decoder sees every bin in order and the stream does not drift).
-    while (this.running && this.dueMs(this.n) <= now) {
-      const tick: ClockTick = { n: this.n, dueMs: this.dueMs(this.n), firedMs: now };
-      this.n++;
-      this.onTick(tick);
-      now = this.now();
+
+    // Phase 1: every clock due now prepares its packet (build + encode, once per format).
+    for (const c of this.clocks) if (c.nextDueMs <= now) this.due.push(c);
+    for (const c of this.due) {
+      const send = c.fire(now);
+      if (send) this.sends.push(send);
     }
-    this.schedule();
+    // Phase 2: send, starting at a rotating offset so the queueing is shared fairly.
+    const k = this.sends.length;
+    if (k > 0) {
+      const start = this.rotation++ % k;
+      for (let i = 0; i < k; i++) this.sends[(start + i) % k]();
+    }
+    this.due.length = 0;
+    this.sends.length = 0;
+    // Clocks still behind (a stall) catch up on the next turns of the event loop.
+    this.plan();
   };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Dataset } from '../dataset/types.ts';
-import { EncodedMessage } from '../../shared/codecs.ts';
+import { EncodedMessage, type StreamFormat } from '../../shared/codecs.ts';
 import {
   BIN_MS,
   FREQUENCY_HZ,
@@ -20,6 +20,8 @@ import { buildTimeline, type Timeline } from './timeline.ts';
 export interface SessionSubscriber {
   /** Counted as a connected client (decoders); the studio's own view is not. */
   readonly isClient: boolean;
+  /** The encoding it sends, so the packet is encoded before any socket write of the tick. */
+  readonly format?: StreamFormat;
   onPacket(packet: EncodedMessage<DataPacket>): void;
   /** The dataset or the timeline changed under the subscriber. */
   onMetadataChanged?(session: Session): void;
@@ -289,29 +291,41 @@ export class Session {
     for (const l of this.stateListeners) l(s);
   }
 
-  private readonly tick = (tick: ClockTick): void => {
+  /**
+   * Phase 1 of a tick (see TickScheduler): advance the timeline, build the packet and encode
+   * it once per format its subscribers use. Returns phase 2, which hands it to every subscriber.
+   */
+  private readonly tick = (tick: ClockTick): (() => void) | void => {
     if (this.cursor >= this.timeline.length) {
-      if (!this.loop) {
-        this.clock.stop();
-        this.status = 'ended';
-        this.changed();
-        return;
-      }
+      if (!this.loop) return this.end();
       this.cursor = 0;
     }
     const bin = this.timeline.binAt(this.cursor++);
     const seq = this.sequence++;
-    if (this.subscribers.size > 0) {
-      const packet = new EncodedMessage(this.builder.build(bin, seq, Date.now() / 1000));
+    const last = this.cursor >= this.timeline.length && !this.loop;
+    if (this.subscribers.size === 0) {
+      this.recordLateness(tick.dueMs);
+      if (last) this.end();
+      return;
+    }
+    const packet = new EncodedMessage(this.builder.build(bin, seq, Date.now() / 1000));
+    for (const s of this.subscribers) if (s.format) packet.bytes(s.format);
+    return () => {
       for (const s of this.subscribers) s.onPacket(packet);
-    }
-    const sent = performance.now();
-    this.lateness.record(sent, sent - tick.dueMs);
-    if (this.cursor >= this.timeline.length && !this.loop) {
+      this.recordLateness(tick.dueMs);
       // The last packet went out: report the end now rather than one period later.
-      this.clock.stop();
-      this.status = 'ended';
-      this.changed();
-    }
+      if (last) this.end();
+    };
   };
+
+  private recordLateness(dueMs: number): void {
+    const sent = performance.now();
+    this.lateness.record(sent, sent - dueMs);
+  }
+
+  private end(): void {
+    this.clock.stop();
+    this.status = 'ended';
+    this.changed();
+  }
 }
