@@ -322,7 +322,7 @@ async function main(): Promise<void> {
     `Run: ${SESSIONS} sessions × ${PER} MessagePack clients (${SESSIONS * PER} sockets) on loopback for ${fmt(wallMs / 1000, 1)} s, ` +
       `built-in \`default\` recording (${engine.dataset.numUnits} channels). Server (Engine + startServer) in the benchmark process, ` +
       `clients in a separate Node process on the same ${machine.cpus} cores. Session start: **${PHASE}** ` +
-      (PHASE === 'aligned' ? '(all sessions started in one loop: their deadlines coincide every tick — the worst case).' : `(session i starts at i × ${fmt(BIN_MS / SESSIONS, 1)} ms).`) +
+      (PHASE === 'aligned' ? '(all sessions started in one loop: the worst case; the TickScheduler gives each a phase slot, 5 slots per period).' : `(session i starts at i × ${fmt(BIN_MS / SESSIONS, 1)} ms).`) +
       (SPIN_MS !== null ? ` Clock spinMs overridden to ${SPIN_MS} (diagnostic).` : ' Clock settings: the engine defaults.'),
     '',
     '## Goals',
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
     '',
     ...(burst
       ? [
-          '### Aligned bursts: tick n of all sessions is due at the same moment and served one session after another',
+          '### Bursts: sessions due at the same moment, served one after another',
           '',
           mdTable(
             ['per burst (ms)', 'bursts', 'p50', 'p99', 'max'],

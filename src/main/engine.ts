@@ -4,6 +4,8 @@ import { builtinRecordingPath, type SyntheticPreset } from './dataset/synthetic/
 import type { Dataset } from './dataset/types.ts';
 import { SessionManager, type SessionManagerOptions } from './playback/sessionManager.ts';
 import { CloseCode } from '../shared/wire.ts';
+import { encodeJson, encodeMsgpack } from '../shared/codecs.ts';
+import { PacketBuilder } from './playback/packets.ts';
 
 export type LoadProgress = (stage: string, fraction: number) => void;
 
@@ -32,6 +34,7 @@ export class Engine {
     const dataset = opts.datasetPath
       ? await loadDataset(opts.datasetPath, { onProgress: opts.onProgress })
       : await loadBuiltin(opts.preset ?? 'default', opts.cacheDir, opts.onProgress);
+    warmUp(dataset);
     return new Engine(new SessionManager(dataset, opts.sessions));
   }
 
@@ -76,4 +79,16 @@ export async function loadBuiltin(preset: SyntheticPreset, cacheDir?: string, on
   onProgress?.(`preparing the built-in ${preset} recording`, 0);
   const path = await builtinRecordingPath(preset, { cacheDir });
   return loadDataset(path, { synthetic: true, onProgress });
+}
+
+/**
+ * Builds and encodes one packet per format before any session plays: the first real tick
+ * would otherwise pay for compiling those paths (2–9 ms late in bench/results/timing.md).
+ */
+function warmUp(ds: Dataset): void {
+  const packet = new PacketBuilder(ds).build(0, 0, Date.now() / 1000);
+  for (let i = 0; i < 50; i++) {
+    encodeJson(packet);
+    encodeMsgpack(packet);
+  }
 }

@@ -11,8 +11,11 @@ import { BIN_MS } from '../../shared/wire.ts';
  * Why one scheduler for every session (bench/results/clock.md): per-session timers that poll
  * the last stretch with setImmediate cost ~54 % of a core for 10 sessions started at different
  * moments, and their garbage adds GC pauses. Instead:
- * - runs are anchored on a shared grid (multiples of the period since the scheduler's epoch),
- *   so sessions at the same speed share their deadlines and the process wakes once per period;
+ * - runs are anchored on a shared grid: multiples of the period since the scheduler's epoch,
+ *   offset by one of PHASES slots, so sessions share a few wake-ups per period instead of one
+ *   each. A starting clock takes the least used slot: ten sessions wake the process five times
+ *   per period, two at a time, instead of ten at once (every socket write is a syscall on one
+ *   thread, ~9 µs; a burst of 100 writes would make the last session ~1 ms late);
  * - setTimeout wakes it ~2 ms early; it sleeps the rest in the kernel with Atomics.wait
  *   (no allocation, no polling) and spins only the last ~0.3 ms;
  * - all clocks due at a wake first prepare their packets (build + encode), then send them, in
@@ -43,6 +46,7 @@ export class PacketClock {
   private n = 0;
   private speed = 1;
   private running = false;
+  private slot = 0;
   private readonly maxCatchUpMs: number;
   private readonly scheduler: TickScheduler;
   /** Times the clock gave up catching up and re-anchored. */
@@ -76,7 +80,8 @@ export class PacketClock {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.anchorMs = this.scheduler.nextGridPoint(this.scheduler.now(), this.periodMs);
+    this.slot = this.scheduler.takeSlot();
+    this.anchorMs = this.scheduler.nextGridPoint(this.scheduler.now(), this.periodMs, this.slot);
     this.n = 0;
     this.scheduler.add(this);
   }
@@ -84,6 +89,7 @@ export class PacketClock {
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    this.scheduler.releaseSlot(this.slot);
     this.scheduler.remove(this);
   }
 
@@ -93,7 +99,7 @@ export class PacketClock {
     const nextDue = this.nextDueMs;
     this.speed = speed;
     if (this.running) {
-      this.anchorMs = this.scheduler.nextGridPoint(nextDue, this.periodMs);
+      this.anchorMs = this.scheduler.nextGridPoint(nextDue, this.periodMs, this.slot);
       this.n = 0;
       this.scheduler.changed();
     }
@@ -108,7 +114,7 @@ export class PacketClock {
     const due = this.nextDueMs;
     if (now - due > this.maxCatchUpMs) {
       this.reanchors++;
-      this.anchorMs = this.scheduler.nextGridPoint(now, this.periodMs);
+      this.anchorMs = this.scheduler.nextGridPoint(now, this.periodMs, this.slot);
       this.n = 0;
       return null;
     }
@@ -118,9 +124,14 @@ export class PacketClock {
   }
 }
 
+/** Phase slots per period (5 ms apart at 1×). */
+export const PHASES = 5;
+
 /** The one scheduler every PacketClock of the process runs on. */
 export class TickScheduler {
   static readonly shared = new TickScheduler();
+
+  private readonly slotLoad = new Int32Array(PHASES);
 
   private readonly clocks = new Set<PacketClock>();
   private readonly epoch: number;
@@ -142,9 +153,22 @@ export class TickScheduler {
     this.epoch = this.now();
   }
 
-  /** The first grid point of `periodMs` at or after `t`, so same-speed sessions share deadlines. */
-  nextGridPoint(t: number, periodMs: number): number {
-    return this.epoch + Math.ceil((t - this.epoch) / periodMs - 1e-9) * periodMs;
+  /** The first grid point of `periodMs` in phase `slot` at or after `t`. */
+  nextGridPoint(t: number, periodMs: number, slot = 0): number {
+    const origin = this.epoch + (slot * periodMs) / PHASES;
+    return origin + Math.ceil((t - origin) / periodMs - 1e-9) * periodMs;
+  }
+
+  /** The least used phase slot, for a clock that starts a run. */
+  takeSlot(): number {
+    let best = 0;
+    for (let i = 1; i < PHASES; i++) if (this.slotLoad[i] < this.slotLoad[best]) best = i;
+    this.slotLoad[best]++;
+    return best;
+  }
+
+  releaseSlot(slot: number): void {
+    if (this.slotLoad[slot] > 0) this.slotLoad[slot]--;
   }
 
   add(clock: PacketClock): void {
