@@ -36,8 +36,13 @@ async function main(): Promise<void> {
 
   const recent = new RecentFiles(join(app.getPath('userData'), 'recent-datasets.json'));
   let win: BrowserWindow | null = null;
+  let presentationItem: Electron.MenuItem | null = null;
   const service = new StudioService(engine, server, {
     recent,
+    onPresentation: (on) => {
+      win?.setFullScreen(on);
+      if (presentationItem) presentationItem.checked = on;
+    },
     chooseFile: async () => {
       const options: Electron.OpenDialogOptions = {
         title: 'Open NWB recording',
@@ -78,10 +83,6 @@ async function main(): Promise<void> {
     }
     await buildMenu();
   };
-  const setPresentation = (on: boolean) => {
-    win?.setFullScreen(on);
-    service.setPresentation(on);
-  };
   const buildMenu = async () => {
     const recents = await recent.list();
     const template: MenuItemConstructorOptions[] = [
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
       {
         label: 'View',
         submenu: [
-          { label: 'Presentation Mode', accelerator: 'F11', type: 'checkbox', click: (item) => setPresentation(item.checked) },
+          { id: 'presentation', label: 'Presentation Mode', accelerator: 'F11', type: 'checkbox', click: (item) => service.setPresentation(item.checked) },
           { role: 'resetZoom' },
           { role: 'zoomIn' },
           { role: 'zoomOut' },
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
         ],
       },
     ];
-    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+    const menu = Menu.buildFromTemplate(template);
+    presentationItem = menu.getMenuItemById?.('presentation') ?? null;
+    Menu.setApplicationMenu(menu);
   };
   await buildMenu();
 

@@ -46,11 +46,9 @@ export function createIpcStudioApi(ipc: IpcRendererLike): StudioApi {
     api[command] = async (...args: unknown[]) => {
       const r = (await ipc.invoke(ipcCommandChannel(command), ...args)) as IpcResult;
       if (r.ok) return r.value;
-      // contextBridge copies only an Error's message, so the code travels inside it too.
-      const err = new Error(r.error.message) as Error & { code: string };
-      err.name = 'StudioCallError';
-      err.code = r.error.code;
-      throw err;
+      // contextBridge copies only an Error's message across worlds, so the message carries the
+      // code and the text as JSON; the renderer's host selection unpacks it (unpackBridgeError).
+      throw new Error(JSON.stringify(r.error));
     };
   }
   return api as StudioApi;

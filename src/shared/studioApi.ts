@@ -96,6 +96,8 @@ export interface ServerInfo {
   host: string;
   port: number;
   version: string;
+  /** The host has a native file dialog (Electron): `chooseDataset` shows it. */
+  canChooseFile: boolean;
 }
 
 /** One packet, slimmed for drawing: the same bin the decoders receive. */
@@ -148,6 +150,8 @@ export interface StudioCommandMap {
   /** Shows the host's file dialog, if it has one; null when cancelled or unavailable. */
   chooseDataset: { args: []; result: DatasetSummary | null };
   recentDatasets: { args: []; result: string[] };
+  /** Enter or leave presentation mode (Electron: full screen); every window follows the `presentation` event. */
+  setPresentation: { args: [on: boolean]; result: void };
   getDataset: { args: []; result: DatasetSummary };
   getTrials: { args: []; result: TrialSummary[] };
   getTargets: { args: []; result: TargetSummary[] };
@@ -198,6 +202,7 @@ export const STUDIO_COMMANDS = [
   'openDataset',
   'chooseDataset',
   'recentDatasets',
+  'setPresentation',
   'getDataset',
   'getTrials',
   'getTargets',

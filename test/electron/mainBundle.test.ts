@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STUDIO_COMMANDS, ipcCommandChannel } from '../../src/shared/studioApi.ts';
 import { REPO_ROOT, TEST_CACHE_DIR } from '../helpers/server.ts';
+import { unpackBridgeError } from '../../src/renderer/src/host/index.ts';
+import { StudioCallError } from '../../src/renderer/src/host/wsStudioClient.ts';
 
 const MAIN = join(REPO_ROOT, 'out', 'main', 'index.js');
 const PRELOAD = join(REPO_ROOT, 'out', 'preload', 'index.cjs');
@@ -102,8 +104,10 @@ describe('built preload (stand-in contextBridge and ipcRenderer)', () => {
       expect(invoked.at(-1)).toEqual([ipcCommandChannel(c), ['arg']]);
     }
     const err = await studio.seek('demo', 1).catch((e: any) => e);
-    expect(err.message).toBe('bad seek');
-    expect(err.code).toBe('invalid_argument');
+    // contextBridge keeps only the message: it carries code and text for the renderer to unpack.
+    const unpacked = unpackBridgeError(err) as StudioCallError;
+    expect(unpacked).toBeInstanceOf(StudioCallError);
+    expect(unpacked).toMatchObject({ code: 'invalid_argument', message: 'bad seek' });
     const off = studio.subscribe('packets', ['demo'], () => {});
     expect(sent.at(-1)).toEqual(['studio:subscribe', [1, 'packets', ['demo']]]);
     off();

@@ -49,6 +49,8 @@ export function toStudioError(err: unknown): StudioError {
 export interface StudioHostEffects {
   /** Shows a file dialog (Electron); absent in the browser host. */
   chooseFile?: () => Promise<string | null>;
+  /** Presentation mode changed (Electron: enter/leave full screen). */
+  onPresentation?: (on: boolean) => void;
   recent?: RecentFiles;
   /** How often polled subscriptions (sessions, clients, metrics) look for changes. Default 250 ms. */
   pollMs?: number;
@@ -160,6 +162,7 @@ export class StudioService {
         return path ? openAndRemember(path) : null;
       },
       recentDatasets: async () => (await this.effects.recent?.list()) ?? [],
+      setPresentation: (on) => this.setPresentation(on),
       getDataset: () => datasetSummary(engine.dataset),
       getTrials: () =>
         engine.dataset.trials.map((t) => ({
@@ -176,6 +179,7 @@ export class StudioService {
         host: server.host,
         port: server.port,
         version: '0.1.0',
+        canChooseFile: this.effects.chooseFile !== undefined,
       }),
     };
   }
@@ -292,7 +296,9 @@ export class StudioService {
 
   /** The host (Electron's View menu) switches presentation mode; renderers follow. */
   setPresentation(on: boolean): void {
+    if (on === this.presentation) return;
     this.presentation = on;
+    this.effects.onPresentation?.(on);
     for (const l of this.presentationListeners) l(on);
   }
 

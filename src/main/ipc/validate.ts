@@ -84,6 +84,7 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   openDataset: [path],
   chooseDataset: [],
   recentDatasets: [],
+  setPresentation: [bool],
   getDataset: [],
   getTrials: [],
   getTargets: [],

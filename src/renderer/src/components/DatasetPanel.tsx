@@ -13,7 +13,7 @@ export function DatasetPanel() {
   const busy = useStudio((s) => s.datasetBusy);
   const error = useStudio((s) => s.datasetError);
   const recent = useStudio((s) => s.recent);
-  const host = useStudio((s) => s.host);
+  const canChooseFile = useStudio((s) => s.server?.canChooseFile ?? false);
   const [path, setPath] = useState('');
   const errorRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -97,16 +97,11 @@ export function DatasetPanel() {
         <button type="submit" className="btn" data-testid="dataset-open" disabled={busy}>
           {busy ? 'Opening…' : 'Open'}
         </button>
-        <button
-          type="button"
-          className="btn btn-quiet"
-          data-testid="dataset-choose"
-          disabled={busy}
-          title={host === 'electron' ? 'Choose an NWB file' : 'The file dialog is in the desktop app; in the browser type a path'}
-          onClick={() => void store.chooseDataset()}
-        >
-          Open NWB…
-        </button>
+        {canChooseFile && (
+          <button type="button" className="btn btn-quiet" data-testid="dataset-choose" disabled={busy} title="Choose an NWB file" onClick={() => void store.chooseDataset()}>
+            Open NWB…
+          </button>
+        )}
       </form>
       {error && (
         <div ref={errorRef} className="dataset-error" role="alert" data-testid="dataset-error">

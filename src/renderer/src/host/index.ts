@@ -4,8 +4,8 @@
  * studio talks to the same engine over the WebSocket studio channel of the page's own origin.
  * Everything above this file sees only `StudioApi`.
  */
-import type { StudioApi } from '../../../shared/studioApi.ts';
-import { createWsStudioClient } from './wsStudioClient.ts';
+import { STUDIO_COMMANDS, type StudioApi } from '../../../shared/studioApi.ts';
+import { createWsStudioClient, StudioCallError } from './wsStudioClient.ts';
 
 declare global {
   interface Window {
@@ -36,7 +36,7 @@ export function studioChannelUrl(loc: { protocol: string; host: string }): strin
 export function selectHost(win: Window = window): StudioHost {
   const exposed = win.phantomlink?.studio;
   if (exposed) {
-    return { kind: 'electron', api: exposed, isConnected: () => true, onConnectionChange: () => () => {} };
+    return { kind: 'electron', api: withBridgeErrors(exposed), isConnected: () => true, onConnectionChange: () => () => {} };
   }
   const listeners = new Set<(connected: boolean) => void>();
   // null until the first connection attempt settles: "connecting…", not "lost".
@@ -56,4 +56,35 @@ export function selectHost(win: Window = window): StudioHost {
       return () => listeners.delete(listener);
     },
   };
+}
+
+/**
+ * Electron's contextBridge copies only an Error's message across worlds, so the preload packs
+ * `{code, message}` as JSON into it; this turns it back into the StudioCallError the browser
+ * host's client throws, so the UI handles refusals the same way in both hosts.
+ */
+export function unpackBridgeError(err: unknown): unknown {
+  const text = err instanceof Error ? err.message : typeof err === 'string' ? err : null;
+  if (text === null) return err;
+  // Electron prefixes messages of errors thrown across IPC/contextBridge in some versions.
+  const json = text.slice(text.indexOf('{'));
+  try {
+    const parsed = JSON.parse(json) as { code?: unknown; message?: unknown };
+    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return new StudioCallError(parsed.code, parsed.message);
+  } catch {
+    /* not one of ours */
+  }
+  return err;
+}
+
+function withBridgeErrors(api: StudioApi): StudioApi {
+  const wrapped: Record<string, unknown> = { subscribe: api.subscribe.bind(api) };
+  for (const c of STUDIO_COMMANDS) {
+    const call = api[c] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[c] = (...args: unknown[]) =>
+      call(...args).catch((err) => {
+        throw unpackBridgeError(err);
+      });
+  }
+  return wrapped as StudioApi;
 }

@@ -486,7 +486,10 @@ export class StudioStore {
   // ------------------------------------------------------------ UI settings
 
   setPresentation(on: boolean): void {
-    if (on !== this.state.presentation) this.set({ presentation: on });
+    if (on === this.state.presentation) return;
+    this.set({ presentation: on });
+    // The desktop host goes full screen with it; a browser tab keeps it to itself.
+    if (this.host.kind === 'electron') void this.api.setPresentation(on).catch(() => {});
   }
 
   setWindow(windowS: number): void {
