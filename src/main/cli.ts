@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DatasetError } from './dataset/errors.ts';
 import { Engine } from './engine.ts';
@@ -16,6 +17,8 @@ Options:
   --preset NAME    built-in recording size when no --dataset: default (142 units) or full (182 units, ~90 min)
   --host H         address to listen on (default 127.0.0.1)
   --port P         port (default 8000; 0 picks a free one)
+  --token T        access token clients must present (?token= or Authorization: Bearer);
+                   required off loopback: generated and printed when not given
   --open           also open the studio in a Chromium/Chrome app window (or print its URL)
   -h, --help       show this help
 `;
@@ -36,6 +39,7 @@ async function serve(argv: string[]): Promise<void> {
         port: { type: 'string', default: '8000' },
         preset: { type: 'string', default: 'default' },
         open: { type: 'boolean', default: false },
+        token: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -69,7 +73,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   let server;
   try {
-    server = await startServer(engine, { host: values.host, port });
+    server = await startServer(engine, { host: values.host, port, token: values.token });
   } catch (err) {
     engine.close();
     if (err instanceof ListenError) fail(err.message);
@@ -77,6 +81,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   server.attachStudio(new StudioService(engine, server));
   const ds = engine.dataset;
+  const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
   const ws = server.url.replace(/^http/, 'ws');
   process.stdout.write(
     [
@@ -85,11 +90,12 @@ async function serve(argv: string[]): Promise<void> {
       `  dataset:  ${ds.numUnits} units · ${ds.trials.length} trials · ${ds.durationSeconds.toFixed(1)} s · ${ds.numBins} packets at 40 Hz`,
       `  ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
       '',
-      `  JSON stream:    ${ws}/stream/{session_code}`,
-      `  binary stream:  ${ws}/stream/binary/{session_code}      (MessagePack)`,
-      `  e.g.            ${ws}/stream/binary/my-session?target_id=0`,
+      `  JSON stream:    ${ws}/stream/{session_code}${tokenQuery}`,
+      `  binary stream:  ${ws}/stream/binary/{session_code}${tokenQuery}      (MessagePack)`,
+      `  e.g.            ${ws}/stream/binary/my-session${tokenQuery ? `${tokenQuery}&` : '?'}target_id=0`,
       `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
-      `  studio (browser): ${server.url}/studio/`,
+      `  studio (browser): ${server.url}/studio/${tokenQuery}`,
+      ...remoteLines(values.host!, server.port, server.token),
       '',
       'Press Ctrl+C to stop.',
       '',
@@ -119,4 +125,19 @@ switch (command) {
     break;
   default:
     fail(`unknown command "${command}"\n\n${USAGE}`, 2);
+}
+
+/** Off loopback: the token, and the addresses other machines can use. */
+function remoteLines(host: string, port: number, token: string | null): string[] {
+  if (!token) return [];
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+  return [
+    '',
+    `  REMOTE ACCESS on ${host}: every client must present the token`,
+    `  token:          ${token}`,
+    ...addresses.map((a) => `  from another machine: ws://${a}:${port}/stream/binary/my-session?token=${encodeURIComponent(token)}`),
+  ];
 }

@@ -98,6 +98,8 @@ export interface ServerInfo {
   version: string;
   /** The host has a native file dialog (Electron): `chooseDataset` shows it. */
   canChooseFile: boolean;
+  /** The token remote clients must present (`?token=`), or null when none is required. */
+  token: string | null;
 }
 
 /** One packet, slimmed for drawing: the same bin the decoders receive. */

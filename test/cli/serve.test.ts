@@ -47,6 +47,18 @@ describe('phantomlink serve', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('off loopback it generates a token, prints it, and puts it in every URL it prints', async () => {
+    const p = run(['serve', '--host', '0.0.0.0', '--port', '0']);
+    const [, token] = await p.output(/token:\s+(\S+)/);
+    expect(p.stdout).toMatch(new RegExp(`binary stream:\\s+ws://\\S+/stream/binary/\\{session_code\\}\\?token=${token}`));
+    expect(p.stdout).toMatch(/REMOTE ACCESS on 0\.0\.0\.0/);
+    const given = run(['serve', '--host', '0.0.0.0', '--port', '0', '--token', 'lab-secret-123']);
+    await given.output(/token:\s+lab-secret-123/);
+    p.child.kill('SIGINT');
+    given.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+  });
+
   it('SIGTERM also shuts down cleanly', async () => {
     const p = run(['serve', '--port', '0']);
     await p.output(/Press Ctrl\+C/);

@@ -180,6 +180,7 @@ export class StudioService {
         port: server.port,
         version: '0.1.0',
         canChooseFile: this.effects.chooseFile !== undefined,
+        token: server.token,
       }),
     };
   }

@@ -7,10 +7,21 @@ import { restApi } from './restApi.ts';
 import { serveStatic } from './staticFiles.ts';
 import { StreamEndpoint, isStreamPath, rejectUpgrade, type StreamEndpointOptions } from './streamEndpoint.ts';
 import { STUDIO_CHANNEL_PATH, StudioChannel } from './studioChannel.ts';
+import { AccessGuard, generateToken, isLoopbackHost } from './accessToken.ts';
+
+/** The studio page and its assets carry no data; the page then connects with the token from its URL. */
+function isStudioAsset(pathname: string): boolean {
+  return pathname === '/studio' || (pathname.startsWith('/studio/') && pathname !== '/studio/channel');
+}
 import type { StudioService } from '../ipc/studioService.ts';
 
 export interface ServerOptions {
   host?: string;
+  /**
+   * Access token. Off loopback one is always required: give it, or one is generated (and shown).
+   * On loopback none is required unless given.
+   */
+  token?: string;
   /** 0 picks a free port. Default 8000. */
   port?: number;
   stream?: StreamEndpointOptions;
@@ -22,6 +33,8 @@ export interface RunningServer {
   /** `http://host:port` as clients should use it. */
   readonly url: string;
   readonly streams: StreamEndpoint;
+  /** The token clients must present, or null (loopback without one). */
+  readonly token: string | null;
   readonly metrics: MetricsCollector;
   readonly http: Server;
   /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
@@ -36,8 +49,10 @@ export class ListenError extends Error {}
 /** Starts the HTTP + WebSocket server on the engine. */
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
+  const guard = new AccessGuard(opts.token ?? (isLoopbackHost(host) ? null : generateToken()));
   let publicUrl = '';
   const streams = new StreamEndpoint(engine.sessions, () => publicUrl, opts.stream);
+  streams.urlToken = guard.token;
   const metrics = new MetricsCollector(engine, streams);
   const api = restApi(engine, streams, metrics);
   let studio: StudioChannel | null = null;
@@ -50,6 +65,9 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       return sendError(res, new HttpError(400, 'bad_url', 'malformed request URL'));
     }
     void (async () => {
+      if (!guard.allows(req, url) && !isStudioAsset(url.pathname)) {
+        return sendError(res, new HttpError(401, 'unauthorized', AccessGuard.message));
+      }
       if (url.pathname === '/studio') {
         res.writeHead(301, { Location: '/studio/' });
         return res.end();
@@ -71,9 +89,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     } catch {
       return rejectUpgrade(socket, 400, 'malformed request URL');
     }
-    if (pathname === STUDIO_CHANNEL_PATH && studio) return studio.handleUpgrade(req, socket, head);
+    const authorized = guard.allows(req, new URL(req.url ?? '/', 'http://localhost'));
+    if (pathname === STUDIO_CHANNEL_PATH && studio) return studio.handleUpgrade(req, socket, head, authorized);
     if (!isStreamPath(pathname)) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
-    streams.handleUpgrade(req, socket, head);
+    streams.handleUpgrade(req, socket, head, authorized);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -116,5 +135,5 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     studio = new StudioChannel(service, () => origins);
   };
 
-  return { host, port, url: publicUrl, streams, metrics, http, attachStudio, close };
+  return { host, port, url: publicUrl, streams, token: guard.token, metrics, http, attachStudio, close };
 }

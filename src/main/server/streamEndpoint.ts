@@ -7,6 +7,7 @@ import type { Session } from '../playback/session.ts';
 import { SessionError, type SessionManager } from '../playback/sessionManager.ts';
 import { FilterError } from '../playback/timeline.ts';
 import { ParamError, filtersFrom, queryGetter } from './params.ts';
+import { AccessGuard } from './accessToken.ts';
 import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
 
 export interface StreamEndpointOptions extends BackpressureOptions {
@@ -54,6 +55,8 @@ export class StreamEndpoint {
   private readonly backpressure: Required<BackpressureOptions>;
   /** Connections refused (bad code, filter, limit…), for /metrics. */
   refused = 0;
+  /** Appended to the stream URLs we hand out, so they work as copied when a token is required. */
+  urlToken: string | null = null;
   /** The last few closed client connections, newest last. */
   readonly recentCloses: ClosedClient[] = [];
 
@@ -89,8 +92,9 @@ export class StreamEndpoint {
     return [...this.clients].filter((c) => c.session === session);
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  /** `authorized` false: accepted only to be refused with 4401 and a reason clients can show. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authorized = true): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, authorized));
   }
 
   streamUrl(code: string, format: StreamFormat): string {
@@ -100,7 +104,8 @@ export class StreamEndpoint {
   /** `ws://host:port/stream/{session_code}` (or `/stream/binary/…`), for docs and listings. */
   streamUrlTemplate(format: StreamFormat): string {
     const base = this.publicUrl().replace(/^http/, 'ws');
-    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}{session_code}`;
+    const query = this.urlToken ? `?token=${encodeURIComponent(this.urlToken)}` : '';
+    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}{session_code}${query}`;
   }
 
   metadataMessage(session: Session, format: StreamFormat): MetadataMessage {
@@ -121,7 +126,7 @@ export class StreamEndpoint {
     for (const c of this.clients) c.ws.terminate();
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage, authorized: boolean): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = STREAM_PATH.exec(url.pathname);
     const format: StreamFormat = m?.[1] ? 'msgpack' : 'json';
@@ -132,6 +137,7 @@ export class StreamEndpoint {
       const err: ErrorMessage = { type: 'error', code, message };
       refuse(ws, format, closeCode, err);
     };
+    if (!authorized) return fail(CloseCode.Unauthorized, 'unauthorized', AccessGuard.message);
     if (!m) {
       return fail(CloseCode.NotFound, 'unknown_endpoint', `no stream at ${url.pathname}: use /stream/{session_code} (JSON) or /stream/binary/{session_code} (MessagePack)`);
     }
@@ -144,7 +150,7 @@ export class StreamEndpoint {
 
     let session: Session;
     try {
-      const known = new Set(['trial_id', 'target_id']);
+      const known = new Set(['trial_id', 'target_id', 'token']);
       const unknown = [...new Set(url.searchParams.keys())].filter((k) => !known.has(k));
       if (unknown.length) throw new ParamError(`unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use trial_id and/or target_id`);
       const filters = filtersFrom(queryGetter(url.searchParams));

@@ -5,6 +5,7 @@ import type { StudioClientFrame, StudioServerFrame, Unsubscribe } from '../../sh
 import { CloseCode } from '../../shared/wire.ts';
 import { StudioError, type StudioService } from '../ipc/studioService.ts';
 import { closeReason } from './streamClients.ts';
+import { AccessGuard } from './accessToken.ts';
 
 export const STUDIO_CHANNEL_PATH = '/studio/channel';
 
@@ -22,7 +23,7 @@ export class StudioChannel {
     private readonly allowedOrigins: () => string[],
   ) {}
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authorized = true): void {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowedOrigins().includes(origin)) {
       // A page from another site must not drive the studio through the user's browser.
@@ -30,7 +31,10 @@ export class StudioChannel {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (authorized) return this.onConnection(ws);
+      ws.close(CloseCode.Unauthorized, closeReason(AccessGuard.message));
+    });
   }
 
   closeAll(reason: string): void {

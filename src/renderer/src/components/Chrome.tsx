@@ -59,6 +59,11 @@ export function StatusBar() {
       <span data-testid="status-server-url" title="Decoders connect here">
         {server ? server.wsUrl : '—'}
       </span>
+      {server?.token && (
+        <span className="status-token" data-testid="status-token" title="Remote access: clients add ?token=… to the stream URL (the copied URLs include it)">
+          token <code>{server.token}</code>
+        </span>
+      )}
       <span className={`timing${timingClass}`} data-testid="status-timing-p99" title="Send lateness of the worst session over the last minute (p99)">
         timing p99 {formatMs(p99)}
       </span>

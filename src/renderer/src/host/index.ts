@@ -29,8 +29,11 @@ export interface StudioHost {
 }
 
 /** `ws(s)://<host>/studio/channel` for the page's location (same origin, so the server's origin check passes). */
-export function studioChannelUrl(loc: { protocol: string; host: string }): string {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/studio/channel`;
+export function studioChannelUrl(loc: { protocol: string; host: string; search?: string }): string {
+  // A server reachable from other machines requires a token: the page got it in its own URL.
+  const token = new URLSearchParams(loc.search ?? '').get('token');
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/studio/channel${query}`;
 }
 
 export function selectHost(win: Window = window): StudioHost {
