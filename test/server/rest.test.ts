@@ -150,3 +150,25 @@ describe('bad REST input gets JSON 400/404/409, never a 500', () => {
     expect((await api(t.http, 'GET', '/health')).status).toBe(200);
   });
 });
+
+describe('/metrics for Prometheus', () => {
+  it('serves per-session counters and a lateness histogram in Prometheus text format', async () => {
+    const c = new TestClient(`${t.ws}/stream/binary/prom`);
+    await c.packetsAtLeast(10);
+    const res = await fetch(`${t.http}/metrics/prometheus`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (line: RegExp) => Number(text.split('\n').find((l) => line.test(l))?.split(' ').pop());
+    expect(value(/^phantomlink_packets_sent_total\{session="prom"\} /)).toBeGreaterThanOrEqual(10);
+    expect(value(/^phantomlink_clients\{session="prom"\} /)).toBe(1);
+    expect(value(/^phantomlink_bytes_sent_total\{session="prom",format="msgpack"\} /)).toBeGreaterThan(0);
+    expect(value(/^phantomlink_send_lateness_seconds_count\{session="prom"\} /)).toBeGreaterThanOrEqual(10);
+    expect(text).toMatch(/^phantomlink_send_lateness_seconds_bucket\{le="0\.001",session="prom"\} \d+/m);
+    expect(text).toMatch(/^phantomlink_process_resident_memory_bytes \d+/m);
+    // A scraper asking /metrics for text gets the same; a script gets JSON.
+    const scraped = await fetch(`${t.http}/metrics`, { headers: { accept: 'text/plain;version=0.0.4;q=0.9,*/*;q=0.1' } });
+    expect(await scraped.text()).toMatch(/phantomlink_packets_sent_total/);
+    expect((await api(t.http, 'GET', '/metrics')).body.sessions).toBeDefined();
+    c.close();
+  });
+});

@@ -35,6 +35,8 @@ export interface SessionOptions {
   /** Start paused instead of playing at once. */
   paused?: boolean;
   clock?: PacketClockOptions;
+  /** Sees every tick's send lateness (ms), e.g. for Prometheus histograms. */
+  onLateness?: (session: Session, latenessMs: number) => void;
 }
 
 export interface PlaybackState {
@@ -81,6 +83,7 @@ export class Session {
   private speed: number;
   private loop: boolean;
   private readonly clock: PacketClock;
+  private readonly onLateness: SessionOptions['onLateness'];
   private readonly subscribers = new Set<SessionSubscriber>();
   private readonly stateListeners = new Set<(s: PlaybackState) => void>();
   private closed = false;
@@ -97,6 +100,7 @@ export class Session {
     this.speed = opts.speed ?? 1;
     assertSpeed(this.speed);
     this.loop = opts.loop ?? true;
+    this.onLateness = opts.onLateness;
     this.clock = new PacketClock(this.tick, opts.clock);
     this.clock.setSpeed(this.speed);
     this.status = 'paused';
@@ -321,6 +325,7 @@ export class Session {
   private recordLateness(dueMs: number): void {
     const sent = performance.now();
     this.lateness.record(sent, sent - dueMs);
+    this.onLateness?.(this, sent - dueMs);
   }
 
   private end(): void {

@@ -32,6 +32,8 @@ export class SessionManager {
   private readonly sweepTimer: NodeJS.Timeout;
   readonly idleTtlMs: number;
   readonly maxSessions: number;
+  /** Sees every tick's send lateness of every session (the server's Prometheus histogram). */
+  latenessListener: ((session: Session, latenessMs: number) => void) | null = null;
   /** Sessions removed by expiry or eviction since start (for /metrics and logs). */
   expired = 0;
   evicted = 0;
@@ -74,7 +76,11 @@ export class SessionManager {
     this.assertCode(code);
     if (this.sessions.has(code)) throw new SessionError('session_exists', `session "${code}" already exists`);
     this.makeRoom();
-    const session = new Session(code, this.dataset, { ...filters }, { ...this.opts.sessionDefaults, ...opts });
+    const session = new Session(code, this.dataset, { ...filters }, {
+      ...this.opts.sessionDefaults,
+      ...opts,
+      onLateness: (s, ms) => this.latenessListener?.(s, ms),
+    });
     this.sessions.set(code, session);
     this.emit();
     return session;

@@ -8,6 +8,17 @@ import { serveStatic } from './staticFiles.ts';
 import { StreamEndpoint, isStreamPath, rejectUpgrade, type StreamEndpointOptions } from './streamEndpoint.ts';
 import { STUDIO_CHANNEL_PATH, StudioChannel } from './studioChannel.ts';
 import { AccessGuard, generateToken, isLoopbackHost } from './accessToken.ts';
+import { PrometheusMetrics } from './prometheus.ts';
+
+/**
+ * Prometheus text at /metrics/prometheus, and at /metrics for a scraper (it asks for text/plain
+ * or OpenMetrics); browsers and scripts asking for JSON (or anything) get the JSON report.
+ */
+function wantsPrometheus(accept: string | undefined, pathname: string): boolean {
+  if (pathname === '/metrics/prometheus') return true;
+  if (pathname !== '/metrics' || !accept) return false;
+  return /openmetrics-text|text\/plain/.test(accept) && !/application\/json|text\/html/.test(accept);
+}
 
 /** The studio page and its assets carry no data; the page then connects with the token from its URL. */
 function isStudioAsset(pathname: string): boolean {
@@ -55,6 +66,8 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   streams.urlToken = guard.token;
   const metrics = new MetricsCollector(engine, streams);
   const api = restApi(engine, streams, metrics);
+  const prometheus = new PrometheusMetrics(engine, streams);
+  engine.sessions.latenessListener = (s, ms) => prometheus.observeLateness(s, ms);
   let studio: StudioChannel | null = null;
 
   const http = createServer((req, res) => {
@@ -71,6 +84,11 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       if (url.pathname === '/studio') {
         res.writeHead(301, { Location: '/studio/' });
         return res.end();
+      }
+      if (wantsPrometheus(req.headers.accept, url.pathname)) {
+        const text = await prometheus.text();
+        res.writeHead(200, { 'Content-Type': prometheus.contentType, 'Cache-Control': 'no-store' });
+        return res.end(text);
       }
       if (await api.handle(req, res, url)) return;
       if (await serveStatic(req, res, url)) return;

@@ -1,0 +1,117 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine.ts';
+import type { Session } from '../playback/session.ts';
+import type { StreamEndpoint } from './streamEndpoint.ts';
+
+/**
+ * /metrics in Prometheus text format (prom-client), so a lab's existing Prometheus/Grafana can
+ * watch the studio: per-session counters and a send-lateness histogram, plus process metrics.
+ * Values are read from the engine at scrape time; only the histogram is fed per tick.
+ */
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly lateness: Histogram<'session'>;
+  private readonly observed = new Set<string>();
+
+  constructor(
+    private readonly engine: Engine,
+    streams: StreamEndpoint,
+  ) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'phantomlink_' });
+    this.lateness = new Histogram({
+      name: 'phantomlink_send_lateness_seconds',
+      help: 'Send lateness of each packet (sent minus due), per session',
+      labelNames: ['session'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [r],
+    });
+    const sessions = () => engine.sessions.list();
+    new Counter({
+      name: 'phantomlink_packets_sent_total',
+      help: 'Packets built per session (the last sequence_number + 1)',
+      labelNames: ['session'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of sessions()) this.inc({ session: s.code }, s.state().packets_sent);
+      },
+    });
+    new Counter({
+      name: 'phantomlink_bytes_sent_total',
+      help: 'Bytes sent to stream clients, per session and format',
+      labelNames: ['session', 'format'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of sessions()) {
+          const w = streams.wireStats(s);
+          this.inc({ session: s.code, format: 'json' }, w.bytes.json);
+          this.inc({ session: s.code, format: 'msgpack' }, w.bytes.msgpack);
+        }
+      },
+    });
+    new Counter({
+      name: 'phantomlink_packets_dropped_total',
+      help: 'Packets dropped for slow clients currently connected, per session',
+      labelNames: ['session'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of sessions()) this.inc({ session: s.code }, streams.clientsOf(s).reduce((n, c) => n + c.drops, 0));
+      },
+    });
+    new Gauge({
+      name: 'phantomlink_clients',
+      help: 'Connected stream clients, per session',
+      labelNames: ['session'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of sessions()) this.set({ session: s.code }, streams.clientsOf(s).length);
+      },
+    });
+    new Gauge({
+      name: 'phantomlink_session_playing',
+      help: '1 while the session plays, 0 when paused or ended',
+      labelNames: ['session'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of sessions()) this.set({ session: s.code }, s.state().status === 'playing' ? 1 : 0);
+      },
+    });
+    new Gauge({ name: 'phantomlink_sessions', help: 'Sessions that exist', registers: [r], collect() { this.set(engine.sessions.size); } });
+    new Counter({
+      name: 'phantomlink_refused_connections_total',
+      help: 'Stream connections refused (bad code or filter, session limit, no token…)',
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(streams.refused);
+      },
+    });
+  }
+
+  /** Per tick, from Session's onLateness hook. */
+  observeLateness(session: Session, latenessMs: number): void {
+    this.observed.add(session.code);
+    this.lateness.observe({ session: session.code }, latenessMs / 1000);
+  }
+
+  text(): Promise<string> {
+    // Forget deleted sessions' histogram series, so label sets do not pile up over hours.
+    const live = new Set(this.engine.sessions.list().map((s) => s.code));
+    for (const code of this.observed) {
+      if (!live.has(code)) {
+        this.lateness.remove({ session: code });
+        this.observed.delete(code);
+      }
+    }
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
