@@ -5,6 +5,7 @@ import { Engine } from './engine.ts';
 import { ListenError, startServer } from './server/index.ts';
 import { StudioService } from './ipc/studioService.ts';
 import { openStudioWindow } from './openStudioWindow.ts';
+import { LOG_LEVELS, isLogLevel, setLogLevel } from './log.ts';
 import { CloseCode } from '../shared/wire.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
@@ -19,6 +20,7 @@ Options:
   --port P         port (default 8000; 0 picks a free one)
   --token T        access token clients must present (?token= or Authorization: Bearer);
                    required off loopback: generated and printed when not given
+  --log-level L    structured JSON logs on stderr: silent, error, warn, info (default), debug
   --open           also open the studio in a Chromium/Chrome app window (or print its URL)
   -h, --help       show this help
 `;
@@ -40,6 +42,7 @@ async function serve(argv: string[]): Promise<void> {
         preset: { type: 'string', default: 'default' },
         open: { type: 'boolean', default: false },
         token: { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -54,6 +57,9 @@ async function serve(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port!) || port > 65535) fail(`--port must be an integer 0–65535 (got ${values.port})`, 2);
   if (values.preset !== 'default' && values.preset !== 'full') fail(`--preset must be default or full (got ${values.preset})`, 2);
+  const level = values['log-level'];
+  if (!isLogLevel(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${level})`, 2);
+  setLogLevel(level);
 
   const t0 = performance.now();
   let lastStage = '';

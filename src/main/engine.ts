@@ -4,6 +4,7 @@ import { builtinRecordingPath, type SyntheticPreset } from './dataset/synthetic/
 import type { Dataset } from './dataset/types.ts';
 import { SessionManager, type SessionManagerOptions } from './playback/sessionManager.ts';
 import { CloseCode } from '../shared/wire.ts';
+import { log } from './log.ts';
 import { encodeJson, encodeMsgpack } from '../shared/codecs.ts';
 import { PacketBuilder } from './playback/packets.ts';
 
@@ -56,7 +57,11 @@ export class Engine {
     const loading = loadDataset(path, { onProgress });
     this.loading = loading;
     try {
-      const ds = await loading;
+      const ds = await loading.catch((err) => {
+        log.warn('dataset_refused', { file: path, error: err instanceof Error ? err.message : String(err) });
+        throw err;
+      });
+      log.info('dataset_loaded', { file: ds.provenance.path, units: ds.numUnits, trials: ds.trials.length, duration_s: ds.durationSeconds });
       this.sessions.setDataset(ds);
       for (const l of this.datasetListeners) l(ds);
       return ds;

@@ -11,6 +11,7 @@ import { registerStudioIpc, type IpcEvent } from './ipc/electronIpc.ts';
 import { RecentFiles } from './ipc/recentFiles.ts';
 import { StudioService } from './ipc/studioService.ts';
 import { startServer } from './server/index.ts';
+import { isLogLevel, setLogLevel } from './log.ts';
 
 /** The window's security settings (checked by test/electron against the built bundle). */
 export const WINDOW_WEB_PREFERENCES = {
@@ -21,6 +22,8 @@ export const WINDOW_WEB_PREFERENCES = {
 } as const;
 
 async function main(): Promise<void> {
+  const level = process.env.PHANTOMLINK_LOG_LEVEL ?? 'info';
+  setLogLevel(isLogLevel(level) ? level : 'info');
   await app.whenReady();
   const engine = await Engine.start({ datasetPath: process.env.PHANTOMLINK_DATASET || undefined });
   const server = await startServer(engine, {

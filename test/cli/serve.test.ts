@@ -45,6 +45,26 @@ describe('phantomlink serve', () => {
     p.child.kill('SIGINT');
     expect((await c.closedWith()).code).toBe(1001);
     expect(await p.exited).toBe(0);
+    // Structured logs: one JSON object per line on stderr, connections and closes with reasons.
+    const events = p.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(events.find((e) => e.event === 'client_connected')).toMatchObject({ level: 'info', session: 'cli', endpoint: 'binary' });
+    expect(events.find((e) => e.event === 'client_closed')).toMatchObject({ session: 'cli', code: 1001, by: 'server', reason: 'server shutting down' });
+  });
+
+  it('--log-level error keeps the info lines out', async () => {
+    const p = run(['serve', '--port', '0', '--log-level', 'error']);
+    const [, url] = await p.output(/binary stream:\s+(ws:\/\/\S+)\/stream\/binary/);
+    const c = new TestClient(`${url}/stream/binary/quiet`);
+    await c.packetsAtLeast(1);
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+    expect(p.stderr).not.toMatch(/"event":"client_connected"/);
+    const bad = run(['serve', '--log-level', 'chatty']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr).toMatch(/--log-level must be one of silent, error, warn, info, debug/);
   });
 
   it('off loopback it generates a token, prints it, and puts it in every URL it prints', async () => {

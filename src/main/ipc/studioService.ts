@@ -23,6 +23,7 @@ import type {
 } from '../../shared/studioApi.ts';
 import { STUDIO_COMMANDS, STUDIO_EVENTS } from '../../shared/studioApi.ts';
 import { validateCommandArgs, validateEventArgs } from './validate.ts';
+import { log } from '../log.ts';
 import { StudioPacketFeed } from './packetFeed.ts';
 import type { RecentFiles } from './recentFiles.ts';
 
@@ -42,7 +43,7 @@ export function toStudioError(err: unknown): StudioError {
   if (err instanceof DatasetError) return new StudioError('dataset_error', err.message);
   if (err instanceof FilterError || err instanceof SessionError) return new StudioError(err.code, err.message);
   if (err instanceof ParamError || err instanceof RangeError) return new StudioError('invalid_argument', err.message);
-  console.error('[phantomlink] studio command failed:', err);
+  log.error('internal_error', { where: 'studio command', error: String(err), stack: (err as Error)?.stack });
   return new StudioError('internal_error', 'internal error (see the log)');
 }
 

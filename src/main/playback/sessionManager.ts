@@ -1,6 +1,7 @@
 import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
 import { Session, type SessionOptions } from './session.ts';
+import { log } from '../log.ts';
 
 /** A request the manager refuses; `code` is stable for clients, the message is for people. */
 export class SessionError extends Error {
@@ -82,6 +83,7 @@ export class SessionManager {
       onLateness: (s, ms) => this.latenessListener?.(s, ms),
     });
     this.sessions.set(code, session);
+    log.info('session_created', { session: code, filters, speed: session.state().speed });
     this.emit();
     return session;
   }
@@ -110,6 +112,7 @@ export class SessionManager {
     const session = this.sessions.get(code);
     if (!session) return false;
     this.sessions.delete(code);
+    log.info('session_closed', { session: code, reason, packets_sent: session.state().packets_sent });
     session.close(CloseCode.SessionDeleted, reason);
     this.emit();
     return true;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { log } from '../log.ts';
 
 /** A refusal with an HTTP status; rendered as JSON `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -105,7 +106,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   // Not an input problem: a bug. Say so without leaking a stack trace, and log it.
-  console.error('[phantomlink] internal error:', err);
+  log.error('internal_error', { where: 'http', error: String(err), stack: (err as Error)?.stack });
   sendJson(res, 500, { error: { code: 'internal_error', message: 'internal server error (see the server log)' } });
 }
 

@@ -134,11 +134,13 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   let closing: Promise<void> | null = null;
   const close = (reason = 'server shutting down'): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
-      streams.closeAll(reason);
+      const clientsClosed = streams.closeAll(reason);
       studio?.closeAll(reason);
       engine.close(reason);
       metrics.close();
-      http.close(() => resolve());
+      // Upgraded sockets are not the HTTP server's any more: wait for them as well.
+      const httpClosed = new Promise<void>((r) => http.close(() => r()));
+      void Promise.all([clientsClosed, httpClosed]).then(() => resolve());
       http.closeIdleConnections();
       // A peer that never answers the closing handshake must not hold shutdown up.
       setTimeout(() => {

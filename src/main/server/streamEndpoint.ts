@@ -8,6 +8,7 @@ import { SessionError, type SessionManager } from '../playback/sessionManager.ts
 import { FilterError } from '../playback/timeline.ts';
 import { ParamError, filtersFrom, queryGetter } from './params.ts';
 import { AccessGuard } from './accessToken.ts';
+import { log } from '../log.ts';
 import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
 
 export interface StreamEndpointOptions extends BackpressureOptions {
@@ -115,10 +116,15 @@ export class StreamEndpoint {
     return { type: 'metadata', ...data, data, session: { code: session.code, url: this.streamUrl(session.code, format) } };
   }
 
-  /** Closes every stream socket (server shutdown): clients see 1001 "going away". */
-  closeAll(reason: string): void {
+  /**
+   * Closes every stream socket (server shutdown): clients see 1001 "going away". Resolves when
+   * every one has closed; a peer that never answers is cut off by the closeTimeout.
+   */
+  closeAll(reason: string): Promise<void> {
     clearInterval(this.pingTimer);
+    const closed = [...this.clients].map((c) => new Promise<void>((resolve) => c.ws.once('close', () => resolve())));
     for (const c of this.clients) c.close(CloseCode.GoingAway, reason);
+    return Promise.all(closed).then(() => {});
   }
 
   /** Force-closes sockets that did not finish their closing handshake. */
@@ -134,6 +140,7 @@ export class StreamEndpoint {
 
     const fail = (closeCode: number, code: string, message: string) => {
       this.refused++;
+      log.warn('connection_refused', { path: url.pathname, close_code: closeCode, reason: code, message, address: req.socket.remoteAddress });
       const err: ErrorMessage = { type: 'error', code, message };
       refuse(ws, format, closeCode, err);
     };
@@ -163,7 +170,7 @@ export class StreamEndpoint {
           err.code === 'filter_conflict' ? CloseCode.FilterConflict : err.code === 'session_limit' ? CloseCode.SessionLimit : CloseCode.InvalidRequest;
         return fail(close, err.code, err.message);
       }
-      console.error('[phantomlink] unexpected error on connect:', err);
+      log.error('internal_error', { where: 'stream connect', error: String(err), stack: (err as Error)?.stack });
       return fail(1011, 'internal_error', 'internal server error (see the server log)');
     }
 
@@ -172,6 +179,7 @@ export class StreamEndpoint {
       this.metadataMessage(c.session, c.format),
     );
     this.clients.add(client);
+    log.info('client_connected', { client: client.id, session: session.code, endpoint: client.endpoint, address: remote, filters: session.filters });
     client.send(this.metadataMessage(session, format));
     session.attach(client);
 
@@ -196,6 +204,8 @@ export class StreamEndpoint {
         at: new Date().toISOString(),
       });
       if (this.recentCloses.length > RECENT_CLOSES) this.recentCloses.shift();
+      const closed = this.recentCloses[this.recentCloses.length - 1];
+      (closed.by === 'server' && closed.code !== 1001 ? log.warn : log.info)('client_closed', { client: closed.id, session: closed.session, endpoint: closed.endpoint, code: closed.code, reason: closed.reason, by: closed.by, packets_sent: closed.packets_sent, drops: closed.drops });
     });
   }
 
