@@ -19,7 +19,9 @@ export function loadH5wasm(): Promise<H5Module> {
     if (desc) Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });
     try {
       const h5wasm = (await import('h5wasm/node')).default;
-      await h5wasm.ready;
+      const module = await h5wasm.ready;
+      // HDF5 errors become JS exceptions instead of HDF5-DIAG dumps on stderr (we report our own).
+      module.activate_throwing_error_handler();
       return h5wasm;
     } finally {
       if (desc) Object.defineProperty(globalThis, 'navigator', desc);
@@ -49,7 +51,12 @@ export async function openHdf5(path: string): Promise<InstanceType<H5Module['Fil
   }
   if (!hasHdf5Signature(abs, size)) throw new DatasetError(abs, 'not an HDF5 file (no HDF5 signature); NWB files are HDF5');
   const h5wasm = await loadH5wasm();
-  const file = new h5wasm.File(abs, 'r');
+  let file: InstanceType<H5Module['File']>;
+  try {
+    file = new h5wasm.File(abs, 'r');
+  } catch (err) {
+    throw new DatasetError(abs, `HDF5 cannot open it: ${hdf5Reason(err)}`);
+  }
   if (file.file_id < 0n) throw new DatasetError(abs, 'HDF5 library could not open the file (corrupt or truncated?)');
   return file;
 }
@@ -66,4 +73,14 @@ function hasHdf5Signature(path: string, size: number): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The innermost reason of an HDF5 error stack ("truncated file: eof = …"), for people; the
+ * whole HDF5-DIAG dump is not.
+ */
+export function hdf5Reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const reasons = [...text.matchAll(/#\d+: .*? in [\w.]+\(\): (.+)/g)].map((m) => m[1].trim());
+  return reasons.at(-1) ?? text.split('\n')[0].slice(0, 300);
 }

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { binRecording } from './binning.ts';
 import { DatasetError } from './errors.ts';
+import { hdf5Reason } from './h5.ts';
 import { readNwb } from './nwbReader.ts';
 import type { Dataset } from './types.ts';
 
@@ -21,7 +22,10 @@ export async function loadDataset(path: string, opts: LoadDatasetOptions = {}): 
   const abs = resolve(path);
   const progress = opts.onProgress ?? (() => {});
   progress('open', 0);
-  const rec = await readNwb(abs, { onProgress: progress });
+  const rec = await readNwb(abs, { onProgress: progress }).catch((err) => {
+    // The HDF5 library refusing a read mid-way (damaged file): say so, naming the file.
+    throw err instanceof DatasetError ? err : new DatasetError(abs, `HDF5 read failed: ${hdf5Reason(err)}`);
+  });
   progress('binning', 0.8);
   const dataset = binRecording(rec, {
     path: abs,
