@@ -247,6 +247,8 @@ export class StudioStore {
     for (const off of this.selectedOff.splice(0)) off();
     this.resetLive();
     this.durationS = Infinity;
+    // Sequence numbers are per session: a floor set by a seek in the last one must not hide this one's packets.
+    this.minSeq = 0;
     this.set({ selected: code, playback: null });
     if (code === null) return;
     this.selectedOff.push(
