@@ -24,6 +24,7 @@ import type {
 import { STUDIO_COMMANDS, STUDIO_EVENTS } from '../../shared/studioApi.ts';
 import { validateCommandArgs, validateEventArgs } from './validate.ts';
 import { log } from '../log.ts';
+import { describeValue } from '../../shared/describeValue.ts';
 import { StudioPacketFeed } from './packetFeed.ts';
 import type { RecentFiles } from './recentFiles.ts';
 
@@ -190,7 +191,7 @@ export class StudioService {
   async call(command: unknown, args: unknown): Promise<unknown> {
     try {
       if (typeof command !== 'string' || !(STUDIO_COMMANDS as readonly string[]).includes(command)) {
-        throw new StudioError('unknown_command', `unknown studio command ${JSON.stringify(String(command).slice(0, 60))}`);
+        throw new StudioError('unknown_command', `unknown studio command ${describeValue(command)}`);
       }
       const c = command as StudioCommand;
       const valid = validateCommandArgs(c, args);
@@ -209,7 +210,7 @@ export class StudioService {
   subscribe(event: unknown, args: unknown, emit: (payload: unknown) => void): Unsubscribe {
     try {
       if (typeof event !== 'string' || !(STUDIO_EVENTS as readonly string[]).includes(event)) {
-        throw new StudioError('unknown_event', `unknown studio event ${JSON.stringify(String(event).slice(0, 60))}`);
+        throw new StudioError('unknown_event', `unknown studio event ${describeValue(event)}`);
       }
       const e = event as StudioEvent;
       const valid = validateEventArgs(e, args);
@@ -293,7 +294,7 @@ export class StudioService {
         return () => feed.close();
       }
     }
-    throw new StudioError('unknown_event', `unknown studio event ${String(event)}`);
+    throw new StudioError('unknown_event', `unknown studio event ${describeValue(event)}`);
   }
 
   /** The host (Electron's View menu) switches presentation mode; renderers follow. */

@@ -5,18 +5,11 @@
 import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
 import { isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
 import { ParamError } from '../server/params.ts';
+import { describeValue } from '../../shared/describeValue.ts';
 
 type Check<T> = (v: unknown, name: string) => T;
 
-const show = (v: unknown) => {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-};
+const show = (v: unknown) => describeValue(v);
 
 const code: Check<string> = (v, name) => {
   if (typeof v !== 'string' || !isValidSessionCode(v)) throw new ParamError(`${name} must be a session code (1–64 letters, digits, "-", "_"), got ${show(v)}`);

@@ -1,6 +1,7 @@
 import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
-import { Session, type SessionOptions } from './session.ts';
+import { Session, assertSpeed, type SessionOptions } from './session.ts';
+import { buildTimeline } from './timeline.ts';
 import { log } from '../log.ts';
 
 /** A request the manager refuses; `code` is stable for clients, the message is for people. */
@@ -76,6 +77,10 @@ export class SessionManager {
   create(code: string, filters: SessionFilters = NO_FILTERS, opts: SessionOptions = {}): Session {
     this.assertCode(code);
     if (this.sessions.has(code)) throw new SessionError('session_exists', `session "${code}" already exists`);
+    // Refuse a bad request before making room: a refused create must not evict anyone.
+    const merged = { ...this.opts.sessionDefaults, ...opts };
+    if (merged.speed !== undefined) assertSpeed(merged.speed);
+    buildTimeline(this.dataset, filters);
     this.makeRoom();
     const session = new Session(code, this.dataset, { ...filters }, {
       ...this.opts.sessionDefaults,

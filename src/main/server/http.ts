@@ -70,6 +70,8 @@ export class Router {
       const status = result instanceof Created ? 201 : 200;
       sendJson(res, status, result instanceof Created ? result.body : result);
     } catch (err) {
+      // An unread body is left on the connection: it cannot carry another request.
+      if (err instanceof HttpError && err.status === 413) res.setHeader('Connection', 'close');
       sendError(res, err);
     }
     return true;

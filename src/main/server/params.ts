@@ -1,4 +1,5 @@
 import type { SessionFilters } from '../../shared/wire.ts';
+import { describeValue } from '../../shared/describeValue.ts';
 
 /** A query parameter or body field that is not what it must be. */
 export class ParamError extends Error {
@@ -10,10 +11,7 @@ export class ParamError extends Error {
 
 type Raw = unknown;
 
-function show(v: Raw): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-}
+const show = (v: Raw) => describeValue(v);
 
 /** A non-negative integer id, from a number or a decimal string; null when absent or empty. */
 export function optionalId(name: string, v: Raw): number | null {

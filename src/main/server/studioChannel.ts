@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioClientFrame, StudioServerFrame, Unsubscribe } from '../../shared/studioApi.ts';
 import { CloseCode } from '../../shared/wire.ts';
 import { StudioError, type StudioService } from '../ipc/studioService.ts';
 import { closeReason } from './streamClients.ts';
 import { AccessGuard } from './accessToken.ts';
+import { describeValue } from '../../shared/describeValue.ts';
 
 export const STUDIO_CHANNEL_PATH = '/studio/channel';
 
@@ -56,6 +57,23 @@ export class StudioChannel {
       subscriptions.clear();
     });
     ws.on('message', (data, isBinary) => {
+      try {
+        this.onFrame(data, isBinary, send, fail, subscriptions);
+      } catch (err) {
+        // Whatever a client sends, the studio (and every stream) stays up.
+        fail(-1, err instanceof StudioError ? err : new StudioError('bad_frame', 'malformed studio frame'));
+      }
+    });
+  }
+
+  private onFrame(
+    data: RawData,
+    isBinary: boolean,
+    send: (frame: StudioServerFrame) => void,
+    fail: (id: number, err: unknown) => void,
+    subscriptions: Map<number, Unsubscribe>,
+  ): void {
+    {
       let frame: StudioClientFrame;
       try {
         if (isBinary) throw new Error('binary');
@@ -86,8 +104,8 @@ export class StudioChannel {
           subscriptions.delete(id);
           return;
         default:
-          fail(id, new StudioError('bad_frame', `unknown frame kind ${JSON.stringify(String((frame as { kind?: unknown }).kind)).slice(0, 40)}`));
+          fail(id, new StudioError('bad_frame', `unknown frame kind ${describeValue((frame as { kind?: unknown }).kind)}`));
       }
-    });
+    }
   }
 }
