@@ -83,6 +83,26 @@ describe('slow and dead clients', () => {
     expect(m.sessions[0].clients).toBe(1);
   }, 40_000);
 
+  it('a stuck reader hidden by the kernel’s socket buffers is found by its late pong: drops counted, closed 4408', async () => {
+    // Default queue limit (256 KiB): the kernel's buffers absorb what this peer does not read,
+    // so only the lateness of its pong shows it is behind.
+    const t = await server({ server: { stream: { maxPongLagMs: 400, slowCloseMs: 400, lagProbeMs: 100 } } });
+    const healthy = client(`${t.ws}/stream/binary/lagging`);
+    await healthy.packetsAtLeast(2);
+    await stuckPeer(t.ws, '/stream/binary/lagging');
+    const stuck = [...t.server.streams.clients].reduce((a, b) => (a.id > b.id ? a : b)); // the latest to connect
+    const started = Date.now();
+    while (t.server.streams.clients.size > 1 && Date.now() - started < 15_000) await sleep(50);
+    expect(t.server.streams.clients.size).toBe(1);
+    expect(stuck.drops).toBeGreaterThan(0);
+    const m = (await api(t.http, 'GET', '/metrics')).body;
+    const record = m.recent_closes.find((c: any) => c.id === stuck.id);
+    expect(record).toMatchObject({ code: 4408, by: 'server' });
+    expect(record.reason).toMatch(/client too slow: \d+ packets dropped/);
+    const seqs = healthy.packets.map((p) => p.sequence_number);
+    seqs.forEach((q, i) => i && expect(q).toBe(seqs[i - 1] + 1));
+  });
+
   it('keepalive pings terminate a peer that stopped answering', async () => {
     const t = await server({ server: { stream: { pingIntervalMs: 150 } } });
     const live = client(`${t.ws}/stream/binary/pings`);

@@ -7,6 +7,13 @@ import type { Session, SessionSubscriber } from '../playback/session.ts';
 export interface BackpressureOptions {
   /** Above this many bytes queued on a socket, packets for it are dropped. Default 256 KiB. */
   maxBufferedBytes?: number;
+  /**
+   * A client whose answer to our latest ping is this late is behind: its packets are dropped.
+   * The kernel's socket buffers hide a slow reader from `bufferedAmount` (1.4 MB per socket on
+   * loopback in bench/results/slow.md), but a ping waits behind everything the client has not
+   * read, so its lateness is how far behind the client really is. Default 2 s.
+   */
+  maxPongLagMs?: number;
   /** A client that keeps dropping for this long is closed. Default 5 s. */
   slowCloseMs?: number;
 }
@@ -49,7 +56,8 @@ export class StreamClient implements SessionSubscriber {
   drops = 0;
   /** Set while packets are being dropped; cleared when the client catches up. */
   private behindSince = 0;
-  alive = true;
+  /** When the ping we are waiting an answer for was sent (0: none outstanding). */
+  pingSentAt = 0;
   /** Why the server closed this client, when it did. */
   closedByServer: { code: number; reason: string } | null = null;
 
@@ -76,9 +84,10 @@ export class StreamClient implements SessionSubscriber {
 
   onPacket(packet: EncodedMessage<DataPacket>): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.backpressure.maxBufferedBytes) {
+    const now = Date.now();
+    const pongLate = this.pingSentAt !== 0 && now - this.pingSentAt > this.backpressure.maxPongLagMs;
+    if (pongLate || this.ws.bufferedAmount > this.backpressure.maxBufferedBytes) {
       this.drops++;
-      const now = Date.now();
       if (this.behindSince === 0) this.behindSince = now;
       else if (now - this.behindSince > this.backpressure.slowCloseMs) {
         this.close(

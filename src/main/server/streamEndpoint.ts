@@ -12,8 +12,10 @@ import { log } from '../log.ts';
 import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
 
 export interface StreamEndpointOptions extends BackpressureOptions {
-  /** Keepalive ping period; a peer that misses a pong for a whole period is terminated. Default 20 s. */
+  /** Keepalive: a peer that has not answered a ping for this long is terminated. Default 20 s. */
   pingIntervalMs?: number;
+  /** How often each client is pinged to measure how far behind it reads. Default 1 s. */
+  lagProbeMs?: number;
   /** Largest frame a client may send. Default 64 KiB. */
   maxClientFrameBytes?: number;
   /** A peer that does not complete the closing handshake in this time is cut off. Default 2 s. */
@@ -53,6 +55,7 @@ export class StreamEndpoint {
   readonly clients = new Set<StreamClient>();
   private readonly stats = new WeakMap<Session, WireStats>();
   private readonly pingTimer: NodeJS.Timeout;
+  private readonly deadAfterMs: number;
   private readonly backpressure: Required<BackpressureOptions>;
   /** Connections refused (bad code, filter, limit…), for /metrics. */
   refused = 0;
@@ -75,8 +78,13 @@ export class StreamEndpoint {
       closeTimeout: opts.closeTimeoutMs ?? 2000,
     };
     this.wss = new WebSocketServer(wsOptions);
-    this.backpressure = { maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024, slowCloseMs: opts.slowCloseMs ?? 5000 };
-    this.pingTimer = setInterval(() => this.keepalive(), opts.pingIntervalMs ?? 20_000);
+    this.backpressure = {
+      maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024,
+      maxPongLagMs: opts.maxPongLagMs ?? 2000,
+      slowCloseMs: opts.slowCloseMs ?? 5000,
+    };
+    this.deadAfterMs = opts.pingIntervalMs ?? 20_000;
+    this.pingTimer = setInterval(() => this.keepalive(), Math.min(opts.lagProbeMs ?? 1000, this.deadAfterMs));
     this.pingTimer.unref();
   }
 
@@ -184,7 +192,7 @@ export class StreamEndpoint {
     session.attach(client);
 
     ws.on('pong', () => {
-      client.alive = true;
+      client.pingSentAt = 0;
     });
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
     ws.on('close', (code, reason) => {
@@ -260,14 +268,16 @@ export class StreamEndpoint {
     return { state: st.status, position_s: st.position_s, speed: st.speed, loop: st.loop };
   }
 
+  /** Pings each client that has answered its last ping; terminates peers silent for too long. */
   private keepalive(): void {
+    const now = Date.now();
     for (const c of this.clients) {
-      if (!c.alive) {
+      if (c.pingSentAt === 0) {
+        c.pingSentAt = now;
+        c.ws.ping();
+      } else if (now - c.pingSentAt > this.deadAfterMs) {
         c.ws.terminate();
-        continue;
       }
-      c.alive = false;
-      c.ws.ping();
     }
   }
 }
