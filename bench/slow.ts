@@ -42,6 +42,8 @@ const SLOW_SPEED = Number(arg('slow-speed') ?? 1);
 
 interface MemSample {
   t_s: number;
+  /** CPU of the server process since the previous sample, % of one core. */
+  cpu_percent: number;
   rss_mb: number;
   rss_anon_mb: number;
   heap_used_mb: number;
@@ -102,10 +104,17 @@ async function serverRole(): Promise<void> {
       const counts = Object.fromEntries(records.map((r) => [r.session.code, r.session.clientCount]));
       cpu0 = process.cpuUsage();
       t0 = performance.now();
+      let cpuPrev = process.cpuUsage();
+      let tPrev = performance.now();
       const sample = () => {
         const u = process.memoryUsage();
+        const c = process.cpuUsage(cpuPrev);
+        const now = performance.now();
+        const cpuPct = now > tPrev ? round(((c.user + c.system) / 1000 / (now - tPrev)) * 100, 1) : 0;
+        cpuPrev = process.cpuUsage();
+        tPrev = now;
         const mb = (v: number) => round(v / 2 ** 20, 1);
-        memory.push({ t_s: round((performance.now() - t0) / 1000, 1), rss_mb: mb(u.rss), rss_anon_mb: rssSplit().anon_mb, heap_used_mb: mb(u.heapUsed), external_mb: mb(u.external), array_buffers_mb: mb(u.arrayBuffers) });
+        memory.push({ t_s: round((performance.now() - t0) / 1000, 1), cpu_percent: cpuPct, rss_mb: mb(u.rss), rss_anon_mb: rssSplit().anon_mb, heap_used_mb: mb(u.heapUsed), external_mb: mb(u.external), array_buffers_mb: mb(u.arrayBuffers) });
       };
       sample();
       memTimer = setInterval(sample, 500);
@@ -233,6 +242,29 @@ function everyTenSeconds(mem: MemSample[]): MemSample[] {
   for (let t = 10; t < mem[mem.length - 1].t_s; t += 10) out.add(mem.reduce((b, x) => (Math.abs(x.t_s - t) < Math.abs(b.t_s - t) ? x : b)));
   out.add(mem[mem.length - 1]);
   return [...out];
+}
+
+function worstByTen(run: ServerRun, codes: string[], playMono: number): number[] {
+  const out: number[] = [];
+  for (const c of codes) {
+    const { lateness, sentMono } = run.lateness[c];
+    for (let i = 0; i < lateness.length; i++) {
+      const k = Math.max(0, Math.floor((sentMono[i] - playMono) / 10_000));
+      out[k] = Math.max(out[k] ?? 0, lateness[i]);
+    }
+  }
+  return Array.from(out, (v) => v ?? 0);
+}
+
+function cpuByTen(mem: MemSample[]): number[] {
+  const sum: number[] = [];
+  const n: number[] = [];
+  for (const m of mem.slice(1)) {
+    const k = Math.floor((m.t_s - 0.01) / 10);
+    sum[k] = (sum[k] ?? 0) + m.cpu_percent;
+    n[k] = (n[k] ?? 0) + 1;
+  }
+  return Array.from(sum, (v, k) => (v ?? 0) / (n[k] || 1));
 }
 
 /** A few sentences on how the slow clients ended, from the numbers. */
@@ -497,6 +529,10 @@ async function main(): Promise<void> {
     ),
     '',
     `Server CPU: baseline ${fmt(cpuPct(runB), 1)} %, test ${fmt(cpuPct(runT), 1)} % of one core; client process ${fmt(((res.cpu.userUs + res.cpu.systemUs) / 1000 / res.cpu.wallMs) * 100, 1)} %.`,
+    '',
+    `Worst send lateness in each 10 s of the run (ms), healthy sessions: baseline ${worstByTen(runB, healthyCodes, playMono).map((v) => fmt(v, 1)).join(', ')}; ` +
+      `test ${worstByTen(runT, healthyCodes, playMono).map((v) => fmt(v, 1)).join(', ')}. ` +
+      `Server CPU in each 10 s (% of one core): baseline ${cpuByTen(memB).map((v) => fmt(v, 0)).join(', ')}; test ${cpuByTen(mem).map((v) => fmt(v, 0)).join(', ')}.`,
     '',
     '## Slow clients (test server)',
     '',
