@@ -358,7 +358,7 @@ export function pooledLatency(results: ClientsResults[], window: string): Record
 }
 
 /**
- * Keepalive sweeps (StreamEndpoint.keepalive: every client pinged in one loop) during a run: how
+ * Keepalive sweeps (StreamEndpoint.keepalive: one group of clients pinged per sweep) during a run: how
  * long each took, and which late ticks (> 5 ms) were waiting while one ran ([due, sent] overlaps it).
  */
 function keepaliveEffect(records: SessionRecord[], sweeps: Array<[number, number]>) {
@@ -450,7 +450,7 @@ interface ScenarioResult {
     runqueue_wait_percent: number;
     /** What one GET /metrics costs the event loop at the end of the run (MetricsCollector.collect(), ms, median of 3). */
     metrics_collect_ms: number;
-    /** Keepalive sweeps (every client pinged in one loop) during the run, and the late ticks right after them. */
+    /** Keepalive sweeps (one group of clients pinged per sweep) during the run, and the late ticks right after them. */
     keepalive: { sweeps: number; interval_ms: number; sweep_ms: Dist; late5_ticks: number; late5_waiting_on_a_sweep: number };
   };
   clients_report: {
@@ -489,30 +489,6 @@ export function watchKeepalive(streams: object): Array<[number, number]> {
     sweeps.push([a, performance.now()]);
   };
   return sweeps;
-}
-
-/**
- * Diagnostic (`--spread-probe N`): the same keepalive / lag probe, but each sweep's clients split
- * into N slices pinged 1/N of the interval apart (by client id), instead of all in one loop. Shows
- * what spreading the probe would do; the server's own code is unchanged.
- */
-function spreadProbe(streams: object, slices: number): void {
-  const ep = streams as unknown as { clients: Set<{ id: number; pingSentAt: number; ws: { ping(): void; terminate(): void } }>; deadAfterMs: number; keepalive: () => void };
-  const interval = Number(arg('probe-ms') ?? 1000);
-  ep.keepalive = () => {
-    for (let k = 0; k < slices; k++) {
-      setTimeout(() => {
-        const now = Date.now();
-        for (const c of ep.clients) {
-          if (c.id % slices !== k) continue;
-          if (c.pingSentAt === 0) {
-            c.pingSentAt = now;
-            c.ws.ping();
-          } else if (now - c.pingSentAt > ep.deadAfterMs) c.ws.terminate();
-        }
-      }, (k * interval) / slices);
-    }
-  };
 }
 
 async function runScenario(engine: Engine, server: RunningServer, sc: Scenario, seconds: number, sweeps: Array<[number, number]>): Promise<ScenarioResult> {
@@ -663,7 +639,7 @@ function scenarioMarkdown(r: ScenarioResult, seconds: number): string {
         ['server GC pauses: count, p50 / max (ms)', `${s.gc.n}, ${fmt(s.gc.p50, 2)} / ${fmt(s.gc.max, 2)}`],
         ['packets built (all sessions), clock re-anchors', `${fmt(s.packets_built, 0)}, ${s.reanchors}`],
         [
-          'keepalive / lag-probe sweeps during the run (the server pings its clients in one loop): count, every … ms, duration p50 / p99 / max (ms)',
+          'keepalive / lag-probe sweeps during the run (each pings one group of clients, a group every ~50 ms): count, every … ms, duration p50 / p99 / max (ms)',
           `${s.keepalive.sweeps}, every ${fmt(s.keepalive.interval_ms, 0)} ms, ${distCells(s.keepalive.sweep_ms, 2)}`,
         ],
         ['ticks over 5 ms late that were waiting while a sweep ran', `${s.keepalive.late5_waiting_on_a_sweep} of ${s.keepalive.late5_ticks}`],
@@ -686,8 +662,6 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const engine = await Engine.start({ preset: 'default', sessions: { maxSessions: 200 } });
   const server = await startServer(engine, { port: 0 });
-  const spread = arg('spread-probe') !== undefined ? Number(arg('spread-probe')) : 0;
-  if (spread > 1) spreadProbe(server.streams, spread);
   const sweeps = watchKeepalive(server.streams);
   const settled = await settleMemory();
   console.error(`[fanout] settled after ${settled.waited_ms} ms: anonymous RSS ${settled.anon_before_mb} → ${settled.anon_after_mb} MB`);
@@ -709,7 +683,6 @@ async function main(): Promise<void> {
     `Server (Engine, built-in \`default\` recording with ${engine.dataset.numUnits} channels, session limit 200, + startServer) in the benchmark process; ` +
       'clients in separate Node processes on the same cores, over loopback, every data packet checked (bench/fanout-clients.ts: a lite parser reads ' +
       '`sequence_number` and `bin_index`; every 50th packet is also fully decoded and compared). Sessions start together; send lateness is what each session records. ' +
-      (spread > 1 ? `**Diagnostic run (\`--spread-probe ${spread}\`): the keepalive / lag probe pings its clients in ${spread} slices spread over each interval instead of all in one loop (patched in the benchmark, not in src).** ` : '') +
       `Before the first scenario the server settles (${fmt(settled.waited_ms / 1000, 0)} s: about 25 s after start the engine frees its start-up memory, anonymous RSS ${fmt(settled.anon_before_mb, 0)} → ${fmt(settled.anon_after_mb, 0)} MB here, which is start-up, not fan-out).`,
     '',
     '## Summary',

@@ -121,9 +121,13 @@ export type ClientMessage =
   | { type: 'speed'; speed: number }
   | { type: 'loop'; loop: boolean };
 
-/** WebSocket close codes (4xxx are ours; 1001 is "going away" on shutdown). */
+/**
+ * WebSocket close codes (4xxx are ours; 1001 is "going away" on shutdown; 1006 is recorded,
+ * never sent, for a peer cut off without a closing handshake).
+ */
 export const CloseCode = {
   GoingAway: 1001,
+  Abnormal: 1006,
   InvalidRequest: 4000,
   Unauthorized: 4401,
   NotFound: 4404,

@@ -146,3 +146,48 @@ export async function stuckPeer(wsBase: string, path: string): Promise<import('n
   socket.pause();
   return socket;
 }
+
+/**
+ * A decoder that reads its socket at a fixed byte rate (slower than the stream) and answers a
+ * ping only when it has read up to it, as a real client that cannot keep up would.
+ */
+export async function throttledReader(wsBase: string, path: string, bytesPerSecond: number) {
+  const socket = await stuckPeer(wsBase, path);
+  const PONG = Buffer.from([0x8a, 0x80, 0, 0, 0, 0]); // FIN + pong, masked, empty
+  let pending: Buffer = Buffer.alloc(0);
+  const state = { bytesRead: 0, frames: 0, closeFrame: null as Closed | null };
+  const frames = () => {
+    for (;;) {
+      if (pending.length < 2) return;
+      const op = pending[0] & 0x0f;
+      let len = pending[1] & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (pending.length < 4) return;
+        len = pending.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (pending.length < 10) return;
+        len = Number(pending.readBigUInt64BE(2));
+        off = 10;
+      }
+      if (pending.length < off + len) return;
+      const payload = pending.subarray(off, off + len);
+      pending = pending.subarray(off + len);
+      state.frames++;
+      if (op === 9 && !socket.destroyed) socket.write(PONG);
+      if (op === 8) state.closeFrame = { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
+    }
+  };
+  const TICK_MS = 20;
+  const perTick = Math.max(1, Math.round((bytesPerSecond * TICK_MS) / 1000));
+  const timer = setInterval(() => {
+    const chunk = socket.read(Math.min(perTick, socket.readableLength)) as Buffer | null;
+    if (!chunk) return void socket.read(0); // let the stream refill from the kernel
+    state.bytesRead += chunk.length;
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    frames();
+  }, TICK_MS);
+  socket.on('close', () => clearInterval(timer));
+  return { socket, state, stop: () => (clearInterval(timer), socket.destroy()) };
+}

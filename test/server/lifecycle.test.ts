@@ -1,10 +1,11 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError, startServer } from '../../src/main/server/index.ts';
-import { api, sleep, startTestServer, stuckPeer, TestClient, type TestServer } from '../helpers/server.ts';
+import { api, sleep, startTestServer, stuckPeer, TestClient, throttledReader, type TestServer } from '../helpers/server.ts';
 
 const servers: TestServer[] = [];
 const clients: TestClient[] = [];
+const readers: Array<{ stop(): void }> = [];
 async function server(opts: Parameters<typeof startTestServer>[0] = {}) {
   const s = await startTestServer(opts);
   servers.push(s);
@@ -17,6 +18,7 @@ function client(url: string) {
 }
 afterEach(async () => {
   for (const c of clients.splice(0)) c.ws.terminate();
+  for (const r of readers.splice(0)) r.stop();
   for (const s of servers.splice(0)) await s.close();
 });
 
@@ -103,6 +105,29 @@ describe('slow and dead clients', () => {
     seqs.forEach((q, i) => i && expect(q).toBe(seqs[i - 1] + 1));
   });
 
+  it('a reader that keeps up with only 80 % of the stream is closed 4408, not left dropping a fifth of its packets forever', async () => {
+    const t = await server({ server: { stream: { maxPongLagMs: 400, slowCloseMs: 1500, lagProbeMs: 100 } } });
+    await api(t.http, 'POST', '/api/sessions/create', { code: 'eighty', speed: 20 });
+    const healthy = client(`${t.ws}/stream/binary/eighty`);
+    await healthy.packetsAtLeast(5);
+    const n0 = healthy.rawSizes.length;
+    await sleep(1000);
+    const bytesPerSecond = healthy.rawSizes.slice(n0).reduce((a, b) => a + b + 4, 0); // + frame headers
+    const reader = await throttledReader(t.ws, '/stream/binary/eighty', 0.8 * bytesPerSecond);
+    readers.push(reader);
+    const partial = [...t.server.streams.clients].reduce((a, b) => (a.id > b.id ? a : b));
+    const started = Date.now();
+    while (t.server.streams.clients.size > 1 && Date.now() - started < 20_000) await sleep(100);
+    expect(t.server.streams.clients.size).toBe(1);
+    // It did get most of the stream before being cut off: it was reading, only too slowly.
+    expect(partial.packetsSent).toBeGreaterThan(partial.drops);
+    const record = (await api(t.http, 'GET', '/metrics')).body.recent_closes.find((c: any) => c.id === partial.id);
+    expect(record).toMatchObject({ code: 4408, by: 'server' });
+    expect(record.reason).toMatch(/client too slow: \d+ packets dropped/);
+    const seqs = healthy.packets.map((p) => p.sequence_number);
+    seqs.forEach((q, i) => i && expect(q).toBe(seqs[i - 1] + 1));
+  }, 30_000);
+
   it('keepalive pings terminate a peer that stopped answering', async () => {
     const t = await server({ server: { stream: { pingIntervalMs: 150 } } });
     const live = client(`${t.ws}/stream/binary/pings`);
@@ -110,9 +135,14 @@ describe('slow and dead clients', () => {
     // A half-open peer: its socket stays open but it never answers a ping.
     await stuckPeer(t.ws, '/stream/binary/pings');
     expect(t.server.streams.clients.size).toBe(2);
+    const half = [...t.server.streams.clients].reduce((a, b) => (a.id > b.id ? a : b));
     await sleep(1000);
     expect(t.server.streams.clients.size).toBe(1); // the live client answers pings and stays
     expect(live.closed).toBeNull();
+    // The cut-off is on record with who did it and why, not as an anonymous 1006.
+    const record = (await api(t.http, 'GET', '/metrics')).body.recent_closes.find((c: any) => c.id === half.id);
+    expect(record).toMatchObject({ code: 1006, by: 'server' });
+    expect(record.reason).toMatch(/^no answer to a ping for \d+ s$/);
     live.close();
     await live.closedWith();
     expect(t.server.streams.clients.size).toBe(0);

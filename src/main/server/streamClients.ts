@@ -16,6 +16,12 @@ export interface BackpressureOptions {
   maxPongLagMs?: number;
   /** A client that keeps dropping for this long is closed. Default 5 s. */
   slowCloseMs?: number;
+  /**
+   * A client counts as caught up only after this long without a drop. A reader at 80 % of
+   * the rate drops every few packets and never stays behind for long in one stretch; without
+   * this it would lose a fifth of its packets forever without being told. Default 1 s.
+   */
+  recoverMs?: number;
 }
 
 /** Bytes sent per format, per session (for /metrics). */
@@ -54,8 +60,9 @@ export class StreamClient implements SessionSubscriber {
   packetsSent = 0;
   bytesSent = 0;
   drops = 0;
-  /** Set while packets are being dropped; cleared when the client catches up. */
+  /** Set while packets are being dropped; cleared when the client has caught up (recoverMs without a drop). */
   private behindSince = 0;
+  private lastDropAt = 0;
   /** When the ping we are waiting an answer for was sent (0: none outstanding). */
   pingSentAt = 0;
   /** Why the server closed this client, when it did. */
@@ -88,6 +95,7 @@ export class StreamClient implements SessionSubscriber {
     const pongLate = this.pingSentAt !== 0 && now - this.pingSentAt > this.backpressure.maxPongLagMs;
     if (pongLate || this.ws.bufferedAmount > this.backpressure.maxBufferedBytes) {
       this.drops++;
+      this.lastDropAt = now;
       if (this.behindSince === 0) this.behindSince = now;
       else if (now - this.behindSince > this.backpressure.slowCloseMs) {
         this.close(
@@ -97,7 +105,7 @@ export class StreamClient implements SessionSubscriber {
       }
       return;
     }
-    this.behindSince = 0;
+    if (this.behindSince !== 0 && now - this.lastDropAt > this.backpressure.recoverMs) this.behindSince = 0;
     const bytes = packet.bytes(this.format);
     this.ws.send(bytes, { binary: this.format === 'msgpack' });
     this.packetsSent++;
@@ -119,6 +127,15 @@ export class StreamClient implements SessionSubscriber {
     if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
     this.closedByServer = { code, reason: closeReason(reason) };
     this.ws.close(code, this.closedByServer.reason);
+  }
+
+  /**
+   * Cuts off a peer that no longer answers (keepalive): no closing handshake is possible, so
+   * the peer sees 1006; the reason is kept for /metrics, the log and the studio.
+   */
+  terminate(reason: string): void {
+    this.closedByServer ??= { code: CloseCode.Abnormal, reason: closeReason(reason) };
+    this.ws.terminate();
   }
 
   info() {
