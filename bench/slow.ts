@@ -366,7 +366,7 @@ async function main(): Promise<void> {
     await sleep(Math.min(1000, Math.max(0, deadline - performance.now())));
     try {
       // The baseline is polled the same way: a /metrics request costs the server real time
-      // (LatenessWindow.summary sorts every session's last minute), so both must pay it.
+      // (it reads every session's lateness histograms and client list), so both must pay it.
       const [m] = (await Promise.all([test.url, base.url].map(async (u) => (await fetch(`${u}/metrics`, { headers: { accept: 'application/json' } })).json()))) as any[];
       const ts = (performance.now() - t0) / 1000;
       for (const s of m.sessions) {
