@@ -1,7 +1,8 @@
 /**
- * Regressions for the bugs the hostile-input properties found (FOUND_BUGS.md, items 1–5):
+ * Regressions for the bugs the hostile-input properties found (FOUND_BUGS.md, items 1–7):
  * each failed before its fix.
  */
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudioIpc, type IpcEvent } from '../../src/main/ipc/electronIpc.ts';
@@ -92,6 +93,89 @@ describe('with one server', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+/** Writes a raw request on its own connection and reads until the server closes it. */
+function rawExchange(port: number, request: string): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => (s.destroy(), reject(new Error(`no answer to ${JSON.stringify(request.slice(0, 60))}`))), 5000);
+    s.on('data', (d) => (out += d));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      const [headers, ...rest] = out.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1] ?? 0), headers, body: rest.join('\r\n\r\n') });
+    });
+    s.write(request);
+  });
+}
+
+const WS_HEADERS = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: cGhhbnRvbWxpbmstdGVzdA==\r\nSec-WebSocket-Version: 13\r\n';
+
+describe('refusals below the router (FOUND_BUGS.md #6, #7)', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const jsonError = (body: string) => JSON.parse(body).error as { code: string; message: string };
+
+  it('regression: a request Node cannot parse (unknown method) gets a JSON error body, not a bare 400', async () => {
+    const r = await fetch(`${t.http}/api/sessions`, { method: 'FOO' });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await r.json()).error).toMatchObject({ code: 'bad_method', message: expect.stringContaining('unknown HTTP method') });
+  });
+
+  it('regression: a space in the request target and a 20 kB request line are answered in JSON (400, 431)', async () => {
+    const space = await rawExchange(t.server.port, 'GET /api/sessions/a b HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(space.status).toBe(400);
+    expect(jsonError(space.body).code).toBeTruthy();
+    const long = await rawExchange(t.server.port, `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(long.status).toBe(431);
+    expect(jsonError(long.body)).toMatchObject({ code: 'headers_too_large' });
+  });
+
+  it('regression: CONNECT is answered 405 "not a proxy" instead of a silent close', async () => {
+    const r = await rawExchange(t.server.port, 'CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n');
+    expect(r.status).toBe(405);
+    expect(jsonError(r.body).message).toMatch(/not a proxy/);
+  });
+
+  it('regression: a plain GET carrying an Upgrade header (curl --http2 on http://) is served, not 404', async () => {
+    const r = await rawExchange(
+      t.server.port,
+      'GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ status: expect.any(String) });
+  });
+
+  it('regression: WebSocket handshakes we refuse say why in JSON with the right status line', async () => {
+    const badUrl = await rawExchange(t.server.port, `GET http://[::1/x HTTP/1.1\r\nHost: x\r\n${WS_HEADERS}\r\n`);
+    expect(badUrl.headers).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(jsonError(badUrl.body).code).toBe('bad_url');
+    const post = await rawExchange(t.server.port, `POST /stream/abc HTTP/1.1\r\nHost: x\r\n${WS_HEADERS}Content-Length: 0\r\n\r\n`);
+    expect(post.status).toBe(405);
+    expect(post.headers).toMatch(/content-type: application\/json/i);
+    const noKey = await rawExchange(t.server.port, 'GET /stream/abc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    expect(noKey.status).toBe(400);
+    expect(jsonError(noKey.body).message).toMatch(/Sec-WebSocket-Key/);
+  });
+
+  it('regression: a client frame over 64 KiB closes 1009 with a reason, recorded as closed by the server', async () => {
+    const c = new TestClient(`${t.ws}/stream/binary/big-frame`);
+    await c.packetsAtLeast(1);
+    const id = Math.max(...[...t.server.streams.clients].map((x) => x.id));
+    c.ws.send(Buffer.alloc(64 * 1024 + 1));
+    expect(await c.closedWith()).toEqual({ code: 1009, reason: 'message over 64 KiB, the limit for client messages' });
+    const record = (await api(t.http, 'GET', '/metrics')).body.recent_closes.find((r: any) => r.id === id);
+    expect(record).toMatchObject({ code: 1009, by: 'server', reason: 'message over 64 KiB, the limit for client messages' });
   });
 });
 

@@ -400,6 +400,7 @@ describe('hostile WebSocket input', () => {
           tally.add('invalid utf-8 frame');
           const closed = await c.closedWith(3000);
           expect(closed.code, `invalid UTF-8 ${Buffer.from(bad).toString('hex')}`).toBe(1007);
+          expect(closed.reason).toBe('message is not valid UTF-8 (text frames must be UTF-8)');
           logs.expectNoErrorsSince(mark, 'invalid UTF-8');
           ref.checkSettings('invalid UTF-8');
         },
@@ -430,6 +431,7 @@ describe('hostile WebSocket input', () => {
           if (size > LIMIT) {
             const closed = await c.closedWith(3000);
             expect(closed.code, what).toBe(1009);
+            expect(closed.reason, what).toBe('message over 64 KiB, the limit for client messages');
           } else {
             await c.until(() => c.messages.some(isReply), `a reply to ${what}`, 3000);
             expect(c.messages.find(isReply), what).toMatchObject({ type: 'error', code: 'bad_message' });

@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine.ts';
 import { HttpError, sendError } from './http.ts';
 import { MetricsCollector } from './metrics.ts';
 import { restApi } from './restApi.ts';
 import { serveStatic } from './staticFiles.ts';
-import { StreamEndpoint, isStreamPath, rejectUpgrade, type StreamEndpointOptions } from './streamEndpoint.ts';
+import { StreamEndpoint, isStreamPath, type StreamEndpointOptions } from './streamEndpoint.ts';
+import { handshakeProblem, parserRefusal, refuseOnSocket, wantsWebSocket } from './rawRefusals.ts';
 import { STUDIO_CHANNEL_PATH, StudioChannel } from './studioChannel.ts';
 import { AccessGuard, generateToken, isLoopbackHost } from './accessToken.ts';
 import { PrometheusMetrics } from './prometheus.ts';
@@ -57,6 +59,25 @@ export interface RunningServer {
 /** The port is taken, or similar: a one-line explanation for the CLI. */
 export class ListenError extends Error {}
 
+/**
+ * A request that carries an Upgrade header we do not speak (curl's `Upgrade: h2c`): Node hands
+ * it to 'upgrade' listeners, detached from its HTTP parser; answer it as the plain request it
+ * also is, then close the connection (nothing more can be parsed on it).
+ */
+function serveWithoutUpgrade(req: IncomingMessage, socket: Duplex, handle: (req: IncomingMessage, res: ServerResponse) => void): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return refuseOnSocket(socket, 400, 'bad_request', `Upgrade: ${String(req.headers.upgrade).slice(0, 40)} is not supported; send the request without it`);
+  }
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.on('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  handle(req, res);
+}
+
 /** Starts the HTTP + WebSocket server on the engine. */
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -70,7 +91,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   engine.sessions.latenessListener = (s, ms) => prometheus.observeLateness(s, ms);
   let studio: StudioChannel | null = null;
 
-  const http = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -94,22 +115,36 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       if (await serveStatic(req, res, url)) return;
       sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname.slice(0, 200)}; see GET / for the API`));
     })().catch((err) => sendError(res, err));
+  };
+  const http = createServer(handleRequest);
+  // Requests Node's parser rejects (unknown method, bad request target, headers over 16 KiB…).
+  http.on('clientError', (err: Error & { code?: string }, socket) => {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return void socket.destroy();
+    const r = parserRefusal(err);
+    refuseOnSocket(socket, r.status, r.code, r.message);
   });
-  http.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  http.on('upgrade', (req, socket, head) => {
+  // Without a listener Node drops CONNECT silently: say that this is not a proxy.
+  http.on('connect', (_req, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    let pathname = '/';
+    refuseOnSocket(socket, 405, 'method_not_allowed', 'CONNECT is not supported: this is not a proxy');
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!wantsWebSocket(req)) return serveWithoutUpgrade(req, socket, handleRequest);
+    let url: URL;
     try {
-      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      return rejectUpgrade(socket, 400, 'malformed request URL');
+      return refuseOnSocket(socket, 400, 'bad_url', 'malformed request URL');
     }
-    const authorized = guard.allows(req, new URL(req.url ?? '/', 'http://localhost'));
-    if (pathname === STUDIO_CHANNEL_PATH && studio) return studio.handleUpgrade(req, socket, head, authorized);
-    if (!isStreamPath(pathname)) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
+    const isStudio = url.pathname === STUDIO_CHANNEL_PATH && studio;
+    if (!isStudio && !isStreamPath(url.pathname)) {
+      return refuseOnSocket(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname.slice(0, 200)}`);
+    }
+    const problem = handshakeProblem(req);
+    if (problem) return refuseOnSocket(socket, problem.status, problem.code, problem.message);
+    const authorized = guard.allows(req, url);
+    if (isStudio) return studio!.handleUpgrade(req, socket, head, authorized);
     streams.handleUpgrade(req, socket, head, authorized);
   });
 

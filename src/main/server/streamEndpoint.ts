@@ -9,6 +9,7 @@ import { FilterError } from '../playback/timeline.ts';
 import { ParamError, filtersFrom, queryGetter } from './params.ts';
 import { AccessGuard } from './accessToken.ts';
 import { log } from '../log.ts';
+import { explainProtocolCloses } from './protocolErrors.ts';
 import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
 
 export interface StreamEndpointOptions extends BackpressureOptions {
@@ -37,6 +38,7 @@ export interface ClosedClient {
 }
 
 const RECENT_CLOSES = 50;
+const utf8 = new TextDecoder('utf-8');
 /** Target spacing of keepalive/lag-probe groups. */
 const PROBE_SLICE_MS = 50;
 
@@ -58,6 +60,7 @@ export class StreamEndpoint {
   private readonly stats = new WeakMap<Session, WireStats>();
   private readonly pingTimer: NodeJS.Timeout;
   private readonly deadAfterMs: number;
+  private readonly maxClientFrameBytes: number;
   /** Clients are pinged in this many groups, one group per timer tick (see keepalive). */
   private readonly probeSlices: number;
   private probeTick = 0;
@@ -74,10 +77,11 @@ export class StreamEndpoint {
     private readonly publicUrl: () => string,
     opts: StreamEndpointOptions = {},
   ) {
+    this.maxClientFrameBytes = opts.maxClientFrameBytes ?? 64 * 1024;
     // `closeTimeout` is a ws 8.18+ option that @types/ws does not list yet.
     const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
-      maxPayload: opts.maxClientFrameBytes ?? 64 * 1024,
+      maxPayload: this.maxClientFrameBytes,
       clientTracking: false,
       // ws waits 30 s for a closing handshake by default; a stuck peer must not hold a slot that long.
       closeTimeout: opts.closeTimeoutMs ?? 2000,
@@ -155,7 +159,11 @@ export class StreamEndpoint {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = STREAM_PATH.exec(url.pathname);
     const format: StreamFormat = m?.[1] ? 'msgpack' : 'json';
-    ws.on('error', () => ws.terminate()); // e.g. a frame over maxPayload; never let it reach the process
+    let client: StreamClient | null = null;
+    explainProtocolCloses(ws, this.maxClientFrameBytes, (code, reason) => {
+      if (client) client.closedByServer ??= { code, reason };
+      log.info('client_protocol_error', { client: client?.id, path: url.pathname, code, reason, address: req.socket.remoteAddress });
+    });
 
     const fail = (closeCode: number, code: string, message: string) => {
       this.refused++;
@@ -194,12 +202,17 @@ export class StreamEndpoint {
     }
 
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    const client = new StreamClient(ws, session, format, remote, this.wireStats(session), this.backpressure, (c) =>
+    client = new StreamClient(ws, session, format, remote, this.wireStats(session), this.backpressure, (c) =>
       this.metadataMessage(c.session, c.format),
     );
     this.clients.add(client);
-    log.info('client_connected', { client: client.id, session: session.code, endpoint: client.endpoint, address: remote, filters: session.filters });
-    client.send(this.metadataMessage(session, format));
+    this.attach(client, ws);
+  }
+
+  private attach(client: StreamClient, ws: WebSocket): void {
+    const session = client.session;
+    log.info('client_connected', { client: client.id, session: session.code, endpoint: client.endpoint, address: client.remoteAddress, filters: session.filters });
+    client.send(this.metadataMessage(session, client.format));
     session.attach(client);
 
     ws.on('pong', () => {
@@ -234,9 +247,11 @@ export class StreamEndpoint {
     let msg: unknown;
     try {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      msg = isBinary ? decodeMsgpack(buf) : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+      // Text frames are valid UTF-8 here (ws fails the connection with 1007 otherwise, RFC 6455
+      // §8.1); TextDecoder also drops a leading byte-order mark, which some clients send.
+      msg = isBinary ? decodeMsgpack(buf) : JSON.parse(utf8.decode(buf));
     } catch {
-      return reply('bad_message', isBinary ? 'message is not valid MessagePack' : 'message is not valid UTF-8 JSON');
+      return reply('bad_message', isBinary ? 'message is not valid MessagePack' : 'message is not valid JSON');
     }
     if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
       return reply('bad_message', 'a client message is an object with a string "type" (ping, pause, resume, seek, speed, loop)');
@@ -296,12 +311,4 @@ export class StreamEndpoint {
       }
     }
   }
-}
-
-/** Rejects an upgrade on a path that is not a WebSocket endpoint, at the HTTP level. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: { code: 'not_found', message } });
-  socket.end(
-    `HTTP/1.1 ${status} Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

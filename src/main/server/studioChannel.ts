@@ -7,8 +7,12 @@ import { StudioError, type StudioService } from '../ipc/studioService.ts';
 import { closeReason } from './streamClients.ts';
 import { AccessGuard } from './accessToken.ts';
 import { describeValue } from '../../shared/describeValue.ts';
+import { log } from '../log.ts';
+import { explainProtocolCloses } from './protocolErrors.ts';
 
 export const STUDIO_CHANNEL_PATH = '/studio/channel';
+/** Studio frames are small commands; a dataset path is the largest thing in one. */
+const MAX_FRAME_BYTES = 256 * 1024;
 
 /**
  * The browser host's transport for StudioApi: JSON frames over one WebSocket.
@@ -16,7 +20,7 @@ export const STUDIO_CHANNEL_PATH = '/studio/channel';
  * frames stream `event` frames under their id until `unsubscribe` or disconnect.
  */
 export class StudioChannel {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, clientTracking: true });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true });
 
   constructor(
     private readonly service: StudioService,
@@ -51,7 +55,7 @@ export class StudioChannel {
       const e = err instanceof StudioError ? err : new StudioError('internal_error', 'internal error (see the log)');
       send({ kind: 'result', id, ok: false, error: { code: e.code, message: e.message } });
     };
-    ws.on('error', () => ws.terminate());
+    explainProtocolCloses(ws, MAX_FRAME_BYTES, (code, reason) => log.info('studio_protocol_error', { code, reason }));
     ws.on('close', () => {
       for (const off of subscriptions.values()) off();
       subscriptions.clear();
