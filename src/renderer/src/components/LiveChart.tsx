@@ -1,7 +1,11 @@
 /**
  * One live uPlot chart over the scrolling window ("seconds ago" on x, newest at the right,
  * aligned with the raster above). The chart is created once; each frame that brought packets
- * copies the ring buffers into preallocated Float64Arrays and calls `setData`.
+ * copies the ring buffers into preallocated Float64Arrays and calls `setData` inside
+ * `uPlot.batch`, so the chart is drawn right there, in the frame loop's draw phase (uPlot would
+ * otherwise draw from a microtask after the whole frame callback, when the readouts' text writes
+ * have already dirtied the layout its axis text needs). The header values are written in the
+ * write phase.
  */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
@@ -59,15 +63,18 @@ export function LiveChart(props: LiveChartProps) {
     u: null as uPlot | null,
     data: null as (Float64Array[] & uPlot.AlignedData) | null,
     columns: 0,
-    generation: -1,
-    packets: -1,
     limit: 0,
     fixed,
     windowS,
-    dirty: true,
+    /** Header values computed in the draw phase, written in the write phase. */
+    texts: props.series.map(() => '—'),
   });
   view.current.fixed = fixed;
   view.current.windowS = windowS;
+
+  // Redrawn only in frames with new packets, or after a resize or a new window/range.
+  const invalidate = useFrame(() => draw(), { onData: true });
+  useFrame(() => writeValues(), { phase: 'write', onData: true });
 
   useEffect(() => {
     const host = hostRef.current!;
@@ -121,9 +128,9 @@ export function LiveChart(props: LiveChartProps) {
     v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
     const u = new uPlot(opts, v.data, host);
     v.u = u;
-    v.dirty = true;
+    invalidate();
     const offSize = observeSize(host, (w, h) => {
-      if (w > 0 && h > 0) u.setSize({ width: Math.round(w), height: Math.round(h) });
+      if (w > 0 && h > 0 && (Math.round(w) !== u.width || Math.round(h) !== u.height)) u.setSize({ width: Math.round(w), height: Math.round(h) });
     });
     return () => {
       offSize();
@@ -136,19 +143,14 @@ export function LiveChart(props: LiveChartProps) {
   }, [presentation]);
 
   useEffect(() => {
-    view.current.dirty = true;
-  }, [windowS, fixed]);
+    invalidate();
+  }, [invalidate, windowS, fixed]);
 
-  useFrame(() => {
+  const draw = () => {
     const v = view.current;
     const u = v.u;
     if (!u || !v.data) return;
-    const live = store.live;
-    if (!v.dirty && live.generation === v.generation && live.packets === v.packets) return;
-    v.dirty = false;
-    v.generation = live.generation;
-    v.packets = live.packets;
-    const ring = live.window;
+    const ring = store.live.window;
     if (ring.capacity !== v.columns) {
       // Another window length: new arrays once, then back to copying in place.
       v.columns = ring.capacity;
@@ -159,11 +161,17 @@ export function LiveChart(props: LiveChartProps) {
       const s = props.series[i];
       ring.copyOrdered(s.ring, v.data[i + 1] as Float64Array);
       observed = Math.max(observed, props.range === 'positive' ? ring.max(s.ring) : ring.maxAbs(s.ring));
-      if (s.readout) setText(valueRefs.current[i], formatNumber(ring.at(s.ring, 0), props.decimals ?? 1));
+      if (s.readout) v.texts[i] = formatNumber(ring.at(s.ring, 0), props.decimals ?? 1);
     }
     v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed, props.minLimit ?? 1);
-    u.setData(v.data);
-  });
+    const data = v.data;
+    u.batch(() => u.setData(data));
+  };
+  // Hooks in a fixed order: `invalidate` is used by the effects above, which run after this.
+  const writeValues = () => {
+    const v = view.current;
+    for (let i = 0; i < props.series.length; i++) if (props.series[i].readout) setText(valueRefs.current[i], v.texts[i]);
+  };
 
   return (
     <section className="plot-panel chart-panel" aria-label={props.title}>
@@ -176,14 +184,15 @@ export function LiveChart(props: LiveChartProps) {
               <span key={s.label} className="chart-value">
                 <i className="swatch" style={{ background: s.color }} />
                 <span className="chart-value-label">{s.label}</span>
-                <span
-                  className="chart-value-num"
-                  data-testid={`${props.testId}-value-${s.label}`}
-                  ref={(el) => {
-                    valueRefs.current[i] = el;
-                  }}
-                >
-                  —
+                <span className="chart-value-num" data-testid={`${props.testId}-value-${s.label}`}>
+                  <span
+                    className="live-text"
+                    ref={(el) => {
+                      valueRefs.current[i] = el;
+                    }}
+                  >
+                    —
+                  </span>
                 </span>
               </span>
             ) : (

@@ -21,7 +21,6 @@ export function Raster() {
     image: null as ImageData | null,
     generation: -1,
     drawn: 0,
-    needsBlit: true,
     windowS,
     presentation,
     spans: new Int32Array(4),
@@ -30,48 +29,47 @@ export function Raster() {
   view.current.windowS = windowS;
   view.current.presentation = presentation;
 
+  // Drawn only in frames with new packets, or after one of these changes.
+  const invalidate = useFrame(
+    ({ store }) => {
+      const v = view.current;
+      const ring = store.live.raster;
+      const rows = Math.max(1, ring.channels);
+      if (ring !== v.ring || store.live.generation !== v.generation) {
+        // A fresh ring (seek, new session, dataset, window): upload it whole, once.
+        v.ring = ring;
+        v.generation = store.live.generation;
+        if (!v.ringCanvas) v.ringCanvas = document.createElement('canvas');
+        if (v.ringCanvas.width !== ring.columns || v.ringCanvas.height !== rows) {
+          v.ringCanvas.width = ring.columns;
+          v.ringCanvas.height = rows;
+        }
+        v.image = new ImageData(new Uint8ClampedArray(ring.pixels.buffer), ring.columns, rows);
+        v.ringCanvas.getContext('2d')!.putImageData(v.image, 0, 0);
+        v.drawn = ring.written;
+      } else if (ring.written !== v.drawn) {
+        // The usual frame: only the columns written since the last one.
+        const rctx = v.ringCanvas!.getContext('2d')!;
+        const n = dirtySpans(v.drawn, ring.written, ring.columns, v.spans);
+        for (let i = 0; i < n; i++) rctx.putImageData(v.image!, 0, 0, v.spans[2 * i], 0, v.spans[2 * i + 1], rows);
+        v.drawn = ring.written;
+      }
+      blit(canvasRef.current!, v.ringCanvas!, ring, v.parts, v.windowS, v.presentation);
+    },
+    { onData: true },
+  );
+
   useEffect(() => {
     const canvas = canvasRef.current!;
     return observeSize(canvas, (w, h) => {
-      fitCanvas(canvas, w, h);
-      view.current.needsBlit = true;
+      // Resizing clears the canvas: redraw in the next frame even when paused.
+      if (fitCanvas(canvas, w, h)) invalidate();
     });
-  }, []);
+  }, [invalidate]);
 
   useEffect(() => {
-    view.current.needsBlit = true;
-  }, [numUnits, windowS, presentation]);
-
-  useFrame(({ store }) => {
-    const v = view.current;
-    const ring = store.live.raster;
-    const rows = Math.max(1, ring.channels);
-    let changed = false;
-    if (ring !== v.ring || store.live.generation !== v.generation) {
-      // A fresh ring (seek, new session, dataset, window): upload it whole, once.
-      v.ring = ring;
-      v.generation = store.live.generation;
-      if (!v.ringCanvas) v.ringCanvas = document.createElement('canvas');
-      if (v.ringCanvas.width !== ring.columns || v.ringCanvas.height !== rows) {
-        v.ringCanvas.width = ring.columns;
-        v.ringCanvas.height = rows;
-      }
-      v.image = new ImageData(new Uint8ClampedArray(ring.pixels.buffer), ring.columns, rows);
-      v.ringCanvas.getContext('2d')!.putImageData(v.image, 0, 0);
-      v.drawn = ring.written;
-      changed = true;
-    } else if (ring.written !== v.drawn) {
-      // The usual frame: only the columns written since the last one.
-      const rctx = v.ringCanvas!.getContext('2d')!;
-      const n = dirtySpans(v.drawn, ring.written, ring.columns, v.spans);
-      for (let i = 0; i < n; i++) rctx.putImageData(v.image!, 0, 0, v.spans[2 * i], 0, v.spans[2 * i + 1], rows);
-      v.drawn = ring.written;
-      changed = true;
-    }
-    if (!changed && !v.needsBlit) return;
-    v.needsBlit = false;
-    blit(canvasRef.current!, v.ringCanvas!, ring, v.parts, v.windowS, v.presentation);
-  });
+    invalidate();
+  }, [invalidate, numUnits, windowS, presentation]);
 
   return (
     <section className="plot-panel raster-panel" aria-label="Spike raster">

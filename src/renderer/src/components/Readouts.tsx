@@ -19,21 +19,21 @@ export function Readouts() {
   const targetRef = useRef<HTMLSpanElement>(null);
   const targetPosRef = useRef<HTMLSpanElement>(null);
   const distRef = useRef<HTMLSpanElement>(null);
-  const seen = useRef({ generation: -1, packets: -1 });
 
-  useFrame(({ store }) => {
-    const live = store.live;
-    if (live.generation === seen.current.generation && live.packets === seen.current.packets) return;
-    seen.current.generation = live.generation;
-    seen.current.packets = live.packets;
-    setText(trialRef.current, live.trialId === null ? '—' : String(live.trialId));
-    setText(timeRef.current, formatTrialTime(live.trialTimeMs));
-    const target = live.targetId === null ? undefined : store.state.targetById.get(live.targetId);
-    setText(targetRef.current, live.targetId === null ? '—' : String(live.targetId));
-    setText(targetPosRef.current, target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '');
-    const d = target && live.x !== null && live.y !== null ? Math.hypot(live.x - target.x, live.y - target.y) : null;
-    setText(distRef.current, d === null ? '—' : `${formatNumber(d)} mm`);
-  });
+  // DOM writes: after the canvases are drawn, only in frames with new packets.
+  useFrame(
+    ({ store }) => {
+      const live = store.live;
+      setText(trialRef.current, live.trialId === null ? '—' : String(live.trialId));
+      setText(timeRef.current, formatTrialTime(live.trialTimeMs));
+      const target = live.targetId === null ? undefined : store.state.targetById.get(live.targetId);
+      setText(targetRef.current, live.targetId === null ? '—' : String(live.targetId));
+      setText(targetPosRef.current, target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '');
+      const d = target && live.x !== null && live.y !== null ? Math.hypot(live.x - target.x, live.y - target.y) : null;
+      setText(distRef.current, d === null ? '—' : `${formatNumber(d)} mm`);
+    },
+    { phase: 'write', onData: true },
+  );
 
   return (
     <div className="readouts" data-testid="readouts">
@@ -47,27 +47,37 @@ export function Readouts() {
       </div>
       <div className="readout">
         <span className="readout-label">Trial</span>
-        <span ref={trialRef} className="readout-value w-trial" data-testid="readout-trial">
-          —
+        <span className="readout-value w-trial" data-testid="readout-trial">
+          <span ref={trialRef} className="live-text">
+            —
+          </span>
         </span>
       </div>
       <div className="readout">
         <span className="readout-label">Trial time</span>
-        <span ref={timeRef} className="readout-value w-time" data-testid="readout-trial-time">
-          —
+        <span className="readout-value w-time" data-testid="readout-trial-time">
+          <span ref={timeRef} className="live-text">
+            —
+          </span>
         </span>
       </div>
       <div className="readout">
         <span className="readout-label">Target</span>
-        <span ref={targetRef} className="readout-value w-target" data-testid="readout-target">
-          —
+        <span className="readout-value w-target" data-testid="readout-target">
+          <span ref={targetRef} className="live-text">
+            —
+          </span>
         </span>
-        <span ref={targetPosRef} className="readout-sub w-targetpos" data-testid="readout-target-pos" />
+        <span className="readout-sub w-targetpos" data-testid="readout-target-pos">
+          <span ref={targetPosRef} className="live-text" />
+        </span>
       </div>
       <div className="readout">
         <span className="readout-label">Distance</span>
-        <span ref={distRef} className="readout-value w-dist" data-testid="readout-distance">
-          —
+        <span className="readout-value w-dist" data-testid="readout-distance">
+          <span ref={distRef} className="live-text">
+            —
+          </span>
         </span>
       </div>
       <div className="filter-chips" data-testid="filter-chips">

@@ -48,18 +48,32 @@ export function Scrubber() {
     }
   }, [starts, durationS, size]);
 
+  // The thumb moves by a transform over the track's width (kept by a ResizeObserver), so a
+  // position change repaints the thumb and never lays out the page.
   const lastFrac = useRef(-1);
-  useFrame(({ now }) => {
-    const pb = store.state.playback;
-    const pos = drag.current ?? (pb ? store.positionAt(now) : 0);
-    const frac = pb ? secondsToFraction(pos, pb.durationS) : 0;
-    if (Math.abs(frac - lastFrac.current) < 1e-5) return;
-    lastFrac.current = frac;
-    fillRef.current!.style.transform = `scaleX(${frac})`;
-    thumbRef.current!.style.left = `${(frac * 100).toFixed(3)}%`;
-    trackRef.current!.setAttribute('aria-valuenow', pos.toFixed(3));
-    trackRef.current!.setAttribute('aria-valuetext', formatClock(pos));
-  });
+  const trackW = useRef(0);
+  useEffect(
+    () =>
+      observeSize(trackRef.current!, (w) => {
+        trackW.current = w;
+        lastFrac.current = -1;
+      }),
+    [],
+  );
+  useFrame(
+    ({ now }) => {
+      const pb = store.state.playback;
+      const pos = drag.current ?? (pb ? store.positionAt(now) : 0);
+      const frac = pb ? secondsToFraction(pos, pb.durationS) : 0;
+      if (Math.abs(frac - lastFrac.current) < 1e-5) return;
+      lastFrac.current = frac;
+      fillRef.current!.style.transform = `scaleX(${frac})`;
+      thumbRef.current!.style.transform = `translateX(${(frac * trackW.current).toFixed(2)}px)`;
+      trackRef.current!.setAttribute('aria-valuenow', pos.toFixed(3));
+      trackRef.current!.setAttribute('aria-valuetext', formatClock(pos));
+    },
+    { phase: 'write' },
+  );
 
   const fractionAt = (clientX: number) => {
     const r = trackRef.current!.getBoundingClientRect();

@@ -3,6 +3,7 @@ import { useRef } from 'react';
 import { formatClock, formatSpeed } from '../data/format.ts';
 import { SPEED_PRESETS } from '../data/keys.ts';
 import { useFrame } from '../live/frameLoop.ts';
+import { setText } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { LoopIcon, PauseIcon, PlayIcon, StopIcon } from './Icons.tsx';
 import { Scrubber } from './Scrubber.tsx';
@@ -18,13 +19,16 @@ export function Transport() {
   const posRef = useRef<HTMLSpanElement>(null);
   const lastText = useRef('');
 
-  useFrame(({ now }) => {
-    const text = formatClock(store.positionAt(now));
-    if (text !== lastText.current) {
-      lastText.current = text;
-      posRef.current!.textContent = text;
-    }
-  });
+  useFrame(
+    ({ now }) => {
+      const text = formatClock(store.positionAt(now));
+      if (text !== lastText.current) {
+        lastText.current = text;
+        setText(posRef.current, text);
+      }
+    },
+    { phase: 'write' },
+  );
 
   const speeds: number[] = SPEED_PRESETS.includes(speed as (typeof SPEED_PRESETS)[number]) ? [...SPEED_PRESETS] : [...SPEED_PRESETS, speed].sort((a, b) => a - b);
 
@@ -57,8 +61,10 @@ export function Transport() {
       </div>
       <Scrubber />
       <div className="clock" aria-live="off">
-        <span ref={posRef} className="clock-position" data-testid="position-readout">
-          00:00.000
+        <span className="clock-position" data-testid="position-readout">
+          <span ref={posRef} className="live-text">
+            00:00.000
+          </span>
         </span>
         <span className="clock-sep">/</span>
         <span className="clock-duration" data-testid="duration-readout">

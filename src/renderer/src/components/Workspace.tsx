@@ -39,23 +39,15 @@ export function Workspace() {
     return { radius: Math.max(presentation ? 8 : 6, Math.min(presentation ? 20 : 16, room)), labels: room >= 10 };
   }, [targets, fit, presentation]);
 
-  const view = useRef({ fit, radius, generation: -1, packets: -1, dirty: true });
+  const view = useRef({ fit, radius });
   view.current.fit = fit;
   view.current.radius = radius;
+  // Redrawn only in frames with new packets, or after the fit or the current target changes.
+  const invalidate = useFrame(({ store }) => drawTrail(canvasRef.current!, view.current.fit, view.current.radius, store), { onData: true });
   useEffect(() => {
-    view.current.dirty = true;
     fitCanvas(canvasRef.current!, size.w, size.h);
-  }, [fit, radius, size, liveTarget]);
-
-  useFrame(({ store }) => {
-    const v = view.current;
-    const live = store.live;
-    if (!v.dirty && v.generation === live.generation && v.packets === live.packets) return;
-    v.dirty = false;
-    v.generation = live.generation;
-    v.packets = live.packets;
-    drawTrail(canvasRef.current!, v.fit, v.radius, store);
-  });
+    invalidate();
+  }, [invalidate, fit, radius, size, liveTarget]);
 
   const b = bounds;
   return (

@@ -1,47 +1,126 @@
 /**
  * One requestAnimationFrame loop for every live view. Each frame it moves the packets that
- * are due from the pacer into the live buffers (once), then lets each view draw what changed.
- * Views write to canvases, uPlot and text nodes directly: 40 Hz data never goes through
- * React state, so React renders only when something a person would click changes.
+ * are due from the pacer into the live buffers (once), then lets the views draw, in two phases:
+ *
+ * - `draw`: canvases and uPlot. A view registered with `onData` is called only in frames where
+ *   the live buffers changed (a packet was taken, or they were reset) or after `invalidate()`
+ *   (a resize, another window): packets come at 40 Hz, the display runs at 60 Hz, so about one
+ *   frame in three has nothing new and does no drawing at all.
+ * - `write`: DOM text and styles (readouts, clock, scrubber). They run after every canvas is
+ *   drawn, because setting a canvas font or drawing text needs clean style and layout: a DOM
+ *   write before a canvas draw would force a synchronous layout in the middle of the frame.
+ *
+ * Views write to canvases, uPlot and text nodes directly: 40 Hz data never goes through React
+ * state, so React renders only when something a person would click changes.
  */
 import { createContext, useContext, useEffect, useRef } from 'react';
+import type { LiveBuffers } from '../data/liveBuffers.ts';
 import type { StudioStore } from '../state/store.ts';
 
-export interface FrameContext {
+export interface FrameContext<S extends FrameSource = StudioStore> {
   /** requestAnimationFrame time, ms. */
   now: number;
   /** Packets taken into the live buffers this frame. */
   taken: number;
-  store: StudioStore;
+  store: S;
 }
 
-export type FrameCallback = (frame: FrameContext) => void;
+/** What the loop needs from the store (StudioStore implements it). */
+export interface FrameSource {
+  readonly live: Pick<LiveBuffers, 'generation' | 'packets'>;
+  /** Moves the packets due at `nowMs` into the live buffers; returns how many. */
+  advance(nowMs: number): number;
+}
 
-export class FrameLoop {
-  private callbacks: FrameCallback[] = [];
+export type FrameCallback<S extends FrameSource = StudioStore> = (frame: FrameContext<S>) => void;
+
+export type FramePhase = 'draw' | 'write';
+
+export interface FrameOptions {
+  /** `draw` (canvases, default) runs before `write` (DOM text and styles). */
+  phase?: FramePhase;
+  /** Only in frames where the live buffers changed, or after `invalidate()`. */
+  onData?: boolean;
+}
+
+export interface FrameHandle {
+  remove(): void;
+  /** Runs the callback in the next frame even without new data (resize, settings). */
+  invalidate(): void;
+}
+
+interface Entry<S extends FrameSource> {
+  cb: FrameCallback<S>;
+  phase: FramePhase;
+  onData: boolean;
+  dirty: boolean;
+}
+
+/** Counters for tests and diagnostics: how many frames ran and how many had anything to draw. */
+export interface FrameStats {
+  frames: number;
+  /** Frames in which the live buffers changed. */
+  dataFrames: number;
+  /** `onData` callback runs (each one a redraw of a view). */
+  dataDraws: number;
+}
+
+export class FrameLoop<S extends FrameSource = StudioStore> {
+  private entries: Entry<S>[] = [];
   private raf = 0;
-  private readonly frame: FrameContext;
+  private readonly frame: FrameContext<S>;
+  private seenGeneration = -1;
+  private seenPackets = -1;
+  readonly stats: FrameStats = { frames: 0, dataFrames: 0, dataDraws: 0 };
 
-  constructor(store: StudioStore) {
+  constructor(store: S) {
     this.frame = { now: 0, taken: 0, store };
   }
 
-  add(cb: FrameCallback): () => void {
-    this.callbacks = [...this.callbacks, cb];
-    return () => {
-      this.callbacks = this.callbacks.filter((c) => c !== cb);
+  add(cb: FrameCallback<S>, opts: FrameOptions = {}): FrameHandle {
+    const entry: Entry<S> = { cb, phase: opts.phase ?? 'draw', onData: opts.onData ?? false, dirty: true };
+    // Draw-phase entries first, then write-phase ones; registration order within a phase.
+    const others = this.entries.filter((e) => e.phase === 'draw');
+    const writes = this.entries.filter((e) => e.phase === 'write');
+    this.entries = entry.phase === 'draw' ? [...others, entry, ...writes] : [...others, ...writes, entry];
+    return {
+      remove: () => {
+        this.entries = this.entries.filter((e) => e !== entry);
+      },
+      invalidate: () => {
+        entry.dirty = true;
+      },
     };
+  }
+
+  /** One frame: take the due packets, then run the callbacks that have something to do. */
+  step(now: number): void {
+    const f = this.frame;
+    f.now = now;
+    f.taken = f.store.advance(now);
+    const live = f.store.live;
+    const changed = live.generation !== this.seenGeneration || live.packets !== this.seenPackets;
+    this.seenGeneration = live.generation;
+    this.seenPackets = live.packets;
+    this.stats.frames++;
+    if (changed) this.stats.dataFrames++;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.onData) {
+        if (!changed && !e.dirty) continue;
+        e.dirty = false;
+        this.stats.dataDraws++;
+      }
+      e.cb(f);
+    }
   }
 
   start(): void {
     if (this.raf) return;
     const tick = (t: number) => {
       this.raf = requestAnimationFrame(tick);
-      const f = this.frame;
-      f.now = t;
-      f.taken = f.store.advance(t);
-      const cbs = this.callbacks;
-      for (let i = 0; i < cbs.length; i++) cbs[i](f);
+      this.step(t);
     };
     this.raf = requestAnimationFrame(tick);
   }
@@ -54,15 +133,27 @@ export class FrameLoop {
 
 export const FrameLoopContext = createContext<FrameLoop | null>(null);
 
-/** Runs `cb` every animation frame while the component is mounted (the latest `cb` is used). */
-export function useFrame(cb: FrameCallback): void {
+/**
+ * Runs `cb` in the frame loop while the component is mounted (the latest `cb` is used).
+ * Returns `invalidate`: call it when the view must redraw without new data.
+ */
+export function useFrame(cb: FrameCallback, opts: FrameOptions = {}): () => void {
   const loop = useContext(FrameLoopContext);
   const ref = useRef(cb);
   ref.current = cb;
+  const handle = useRef<FrameHandle | null>(null);
+  const invalidate = useRef(() => handle.current?.invalidate());
+  const { phase, onData } = opts;
   useEffect(() => {
     if (!loop) return;
-    return loop.add((f) => ref.current(f));
-  }, [loop]);
+    const h = loop.add((f) => ref.current(f), { phase, onData });
+    handle.current = h;
+    return () => {
+      h.remove();
+      handle.current = null;
+    };
+  }, [loop, phase, onData]);
+  return invalidate.current;
 }
 
 /** Keeps an element's size in device pixels; `onResize` runs after a change. */

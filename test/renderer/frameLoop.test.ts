@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { FrameLoop, type FrameSource } from '../../src/renderer/src/live/frameLoop.ts';
+import { setText } from '../../src/renderer/src/live/liveText.ts';
+
+/** A store whose packets arrive on a schedule: `due[i]` packets become due in frame i. */
+function fakeStore(due: number[]): FrameSource & { frame: number; reset(): void } {
+  const live = { generation: 0, packets: 0 };
+  return {
+    live,
+    frame: 0,
+    advance() {
+      const n = due[this.frame++] ?? 0;
+      live.packets += n;
+      return n;
+    },
+    reset() {
+      live.generation++;
+      live.packets = 0;
+    },
+  };
+}
+
+/** 40 Hz packets on a 60 Hz display: a packet in two frames of every three. */
+const FORTY_ON_SIXTY = Array.from({ length: 60 }, (_, i) => (i % 3 === 2 ? 0 : 1));
+
+describe('frame loop: views draw only when there is something new', () => {
+  it('a frame with no new packet does not redraw the live views (40 Hz data, 60 Hz display)', () => {
+    const store = fakeStore(FORTY_ON_SIXTY);
+    const loop = new FrameLoop(store);
+    let chartDraws = 0;
+    let clockRuns = 0;
+    loop.add(() => chartDraws++, { onData: true });
+    loop.add(() => clockRuns++, { phase: 'write' });
+    for (let i = 0; i < 60; i++) loop.step(i * 16.7);
+    // One draw per frame that brought a packet, none in the other third.
+    expect(loop.stats.frames).toBe(60);
+    expect(loop.stats.dataFrames).toBe(40);
+    expect(chartDraws).toBe(40);
+    expect(loop.stats.dataDraws).toBe(40);
+    // Callbacks without `onData` (the clock: it follows pause and seek too) run every frame.
+    expect(clockRuns).toBe(60);
+  });
+
+  it('paused: nothing redraws, until a view is invalidated (a resize), then once', () => {
+    const store = fakeStore([1]);
+    const loop = new FrameLoop(store);
+    let draws = 0;
+    const view = loop.add(() => draws++, { onData: true });
+    for (let i = 0; i < 10; i++) loop.step(i * 16.7);
+    expect(draws).toBe(1);
+    view.invalidate();
+    for (let i = 10; i < 20; i++) loop.step(i * 16.7);
+    expect(draws).toBe(2);
+  });
+
+  it('a reset of the live buffers (seek, new session) redraws even before the next packet', () => {
+    const store = fakeStore([1, 1, 0, 0, 0]);
+    const loop = new FrameLoop(store);
+    let draws = 0;
+    loop.add(() => draws++, { onData: true });
+    loop.step(0);
+    loop.step(16.7);
+    loop.step(33.4);
+    expect(draws).toBe(2);
+    store.reset();
+    loop.step(50.1);
+    expect(draws).toBe(3);
+    loop.step(66.8);
+    expect(draws).toBe(3);
+  });
+
+  it('canvases are drawn before DOM text is written in the same frame, whatever the mount order', () => {
+    const store = fakeStore([1, 1]);
+    const loop = new FrameLoop(store);
+    const order: string[] = [];
+    loop.add(() => order.push('readouts'), { phase: 'write', onData: true });
+    loop.add(() => order.push('raster'), { onData: true });
+    loop.add(() => order.push('clock'), { phase: 'write' });
+    const chart = loop.add(() => order.push('chart'), { onData: true });
+    loop.step(0);
+    expect(order).toEqual(['raster', 'chart', 'readouts', 'clock']);
+    chart.remove();
+    order.length = 0;
+    loop.step(16.7);
+    expect(order).toEqual(['raster', 'readouts', 'clock']);
+  });
+});
+
+describe('live text', () => {
+  /** Just enough of a DOM element for setText: one text child, counted writes. */
+  function fakeElement(initial: string) {
+    const log: string[] = [];
+    const text = {
+      nodeType: 3,
+      nextSibling: null,
+      _data: initial,
+      get data() {
+        return this._data;
+      },
+      set data(v: string) {
+        log.push(`data=${v}`);
+        this._data = v;
+      },
+    };
+    const el = {
+      firstChild: text as unknown,
+      get textContent() {
+        return text._data;
+      },
+      set textContent(v: string) {
+        log.push(`textContent=${v}`);
+        text._data = v;
+      },
+    };
+    return { el: el as unknown as HTMLElement, log };
+  }
+
+  it('changes the text node in place (no new node, so no page relayout) and skips unchanged values', () => {
+    const { el, log } = fakeElement('—');
+    setText(el, '12.5 mm');
+    setText(el, '12.5 mm');
+    setText(el, '12.6 mm');
+    expect(log).toEqual(['data=12.5 mm', 'data=12.6 mm']);
+    expect(el.textContent).toBe('12.6 mm');
+  });
+});
