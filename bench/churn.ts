@@ -36,6 +36,7 @@ import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import WebSocket from 'ws';
 import { Engine } from '../src/main/engine.ts';
 import { startServer } from '../src/main/server/index.ts';
@@ -46,6 +47,8 @@ import { BENCH_DIR, QUICK, REPO_ROOT, arg, fmt, machineInfo, machineLine, mdTabl
 const CYCLES = Number(arg('cycles') ?? (QUICK ? 1000 : 10_000));
 const CONCURRENCY = Number(arg('concurrency') ?? 50);
 const PING_MS = Number(arg('ping-ms') ?? 1000);
+/** Diagnostic: cap V8's young generation in the server (`--max-semi-space-size`, MB). */
+const SEMI_SPACE_MB = arg('semi-space-mb');
 const BASE_SESSIONS = 10;
 /** One cycle in UNIQUE_EVERY joins a session code of its own (0: never). */
 const UNIQUE_EVERY = Number(arg('unique-every') ?? 5);
@@ -66,12 +69,20 @@ interface ServerStats {
   rss_anon_mb: number;
   rss_file_mb: number;
   heap_used_mb: number;
+  /** V8's committed heap: pages V8 keeps after gc() count in anonymous RSS although nothing uses them. */
+  heap_total_mb: number;
+  /** V8's young generation as committed (it grows under allocation pressure and is kept). */
+  new_space_mb: number;
   external_mb: number;
   array_buffers_mb: number;
   evicted: number;
   expired: number;
   refused: number;
   recent_closes_kept: number;
+}
+
+function serverRow(label: string, t: string, s: ServerStats): Array<string | number> {
+  return [label, t, s.clients, s.sessions, s.handles, s.fds, fmt(s.rss_mb, 1), fmt(s.rss_anon_mb, 1), fmt(s.rss_file_mb, 1), fmt(s.heap_used_mb, 1), fmt(s.heap_total_mb, 1), fmt(s.new_space_mb, 1), fmt(s.external_mb, 1)];
 }
 
 // ------------------------------------------------------------------ server role
@@ -105,6 +116,8 @@ async function serverRole(): Promise<void> {
       rss_anon_mb: split.anon_mb,
       rss_file_mb: split.file_mb,
       heap_used_mb: mb(u.heapUsed),
+      heap_total_mb: mb(u.heapTotal),
+      new_space_mb: mb(getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0),
       external_mb: mb(u.external),
       array_buffers_mb: mb(u.arrayBuffers),
       evicted: engine.sessions.evicted,
@@ -294,7 +307,7 @@ class Watcher {
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'churn.ts'), '--role', 'server', '--ping-ms', String(PING_MS)], {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...(SEMI_SPACE_MB ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : []), '--import', 'tsx', join(BENCH_DIR, 'churn.ts'), '--role', 'server', '--ping-ms', String(PING_MS)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -424,7 +437,7 @@ async function main(): Promise<void> {
     machineLine(machine),
     '',
     `${fmt(CYCLES, 0)} connect/disconnect cycles, ${CONCURRENCY} at a time, in ${fmt(churnMs / 1000, 1)} s (${fmt(CYCLES / (churnMs / 1000), 0)} cycles/s), against a server in a child process ` +
-      `(\`--expose-gc\`, default session limit 64, keepalive ping every ${fmt(PING_MS / 1000, 1)} s) while ${BASE_SESSIONS} base sessions stream to one watcher client each; ` +
+      `(\`--expose-gc\`${SEMI_SPACE_MB ? `, **diagnostic run with \`--max-semi-space-size=${SEMI_SPACE_MB}\`**` : ''}, default session limit 64, keepalive ping every ${fmt(PING_MS / 1000, 1)} s) while ${BASE_SESSIONS} base sessions stream to one watcher client each; ` +
       `${UNIQUE_EVERY > 0 ? `one cycle in ${UNIQUE_EVERY} on a session code of its own` : 'every cycle on a base session (`--unique-every 0`)'}. Built-in \`default\` recording, loopback. ` +
       `The start is sampled after the server settled (${fmt(settled.waited_ms / 1000, 0)} s with gc(): about 25 s after start the engine frees its start-up memory, anonymous RSS ${fmt(settled.anon_before_mb, 0)} → ${fmt(settled.anon_after_mb, 0)} MB).`,
     '',
@@ -451,8 +464,9 @@ async function main(): Promise<void> {
           `RSS back within ${GOAL.rssMb} MB of its start after gc() (judged on anonymous RSS; file-backed pages are reclaimed by the machine's DAMON pageout at arbitrary times)`,
           `anonymous RSS: start ${fmt(start.rss_anon_mb, 1)} MB → with watchers ${fmt(withWatchers.rss_anon_mb, 1)} → after the ${WARMUP} warm-up cycles ${fmt(afterWarmup.rss_anon_mb, 1)} → after churn, same watchers ${fmt(sameWatchers.rss_anon_mb, 1)} → end ${fmt(end.rss_anon_mb, 1)} MB ` +
             `(Δ vs start ${fmt(end.rss_anon_mb - start.rss_anon_mb, 1)} MB; over the ${fmt(CYCLES - WARMUP, 0)} cycles after the warm-up ${fmt(sameWatchers.rss_anon_mb - afterWarmup.rss_anon_mb, 1)} MB). ` +
+            `Of the Δ, V8's young generation (which grows under allocation pressure up to \`--max-semi-space-size\` and is kept) accounts for ${fmt(end.new_space_mb - start.new_space_mb, 1)} MB; the rest is ${fmt(end.rss_anon_mb - start.rss_anon_mb - (end.new_space_mb - start.new_space_mb), 1)} MB. ` +
             `Total RSS ${fmt(start.rss_mb, 1)} → ${fmt(end.rss_mb, 1)} MB (file-backed ${fmt(start.rss_file_mb, 1)} → ${fmt(end.rss_file_mb, 1)}); ` +
-            `heap used ${fmt(start.heap_used_mb, 1)} → ${fmt(end.heap_used_mb, 1)} MB, external ${fmt(start.external_mb, 1)} → ${fmt(end.external_mb, 1)} MB`,
+            `heap used ${fmt(start.heap_used_mb, 1)} → ${fmt(end.heap_used_mb, 1)} MB (committed ${fmt(start.heap_total_mb, 1)} → ${fmt(end.heap_total_mb, 1)}, of which V8's young generation ${fmt(start.new_space_mb, 1)} → ${fmt(end.new_space_mb, 1)}), external ${fmt(start.external_mb, 1)} → ${fmt(end.external_mb, 1)} MB`,
           metOrNot(goals.rss),
         ],
         [
@@ -485,14 +499,16 @@ async function main(): Promise<void> {
     '## Server over the run',
     '',
     mdTable(
-      ['cycles done', 't (s)', 'stream clients', 'sessions', 'handles', 'fds', 'RSS (MB)', 'anon RSS', 'file RSS', 'heap used (MB)', 'external (MB)'],
+      ['cycles done', 't (s)', 'stream clients', 'sessions', 'handles', 'fds', 'RSS (MB)', 'anon RSS', 'file RSS', 'heap used (MB)', 'heap committed', 'young gen.', 'external (MB)'],
       [
-        ['start (gc)', '–', start.clients, start.sessions, start.handles, start.fds, fmt(start.rss_mb, 1), fmt(start.rss_anon_mb, 1), fmt(start.rss_file_mb, 1), fmt(start.heap_used_mb, 1), fmt(start.external_mb, 1)],
-        ['base sessions + watchers (gc)', '–', withWatchers.clients, withWatchers.sessions, withWatchers.handles, withWatchers.fds, fmt(withWatchers.rss_mb, 1), fmt(withWatchers.rss_anon_mb, 1), fmt(withWatchers.rss_file_mb, 1), fmt(withWatchers.heap_used_mb, 1), fmt(withWatchers.external_mb, 1)],
-        [`after the ${WARMUP} warm-up cycles (gc)`, '–', afterWarmup.clients, afterWarmup.sessions, afterWarmup.handles, afterWarmup.fds, fmt(afterWarmup.rss_mb, 1), fmt(afterWarmup.rss_anon_mb, 1), fmt(afterWarmup.rss_file_mb, 1), fmt(afterWarmup.heap_used_mb, 1), fmt(afterWarmup.external_mb, 1)],
-        ...timeline.map((s) => [fmt(s.cycles, 0), fmt(s.t_s, 1), s.clients, s.sessions, s.handles, s.fds, fmt(s.rss_mb, 1), fmt(s.rss_anon_mb, 1), fmt(s.rss_file_mb, 1), fmt(s.heap_used_mb, 1), fmt(s.external_mb, 1)]),
-        ['after churn + cleanup, watchers still on (gc)', '–', sameWatchers.clients, sameWatchers.sessions, sameWatchers.handles, sameWatchers.fds, fmt(sameWatchers.rss_mb, 1), fmt(sameWatchers.rss_anon_mb, 1), fmt(sameWatchers.rss_file_mb, 1), fmt(sameWatchers.heap_used_mb, 1), fmt(sameWatchers.external_mb, 1)],
-        ['end: watchers closed, sessions deleted (gc)', '–', end.clients, end.sessions, end.handles, end.fds, fmt(end.rss_mb, 1), fmt(end.rss_anon_mb, 1), fmt(end.rss_file_mb, 1), fmt(end.heap_used_mb, 1), fmt(end.external_mb, 1)],
+        ...[
+          ['start (gc)', start],
+          ['base sessions + watchers (gc)', withWatchers],
+          [`after the ${WARMUP} warm-up cycles (gc)`, afterWarmup],
+        ].map(([label, s]) => serverRow(label as string, '–', s as ServerStats)),
+        ...timeline.map((s) => serverRow(fmt(s.cycles, 0), fmt(s.t_s, 1), s)),
+        serverRow('after churn + cleanup, watchers still on (gc)', '–', sameWatchers),
+        serverRow('end: watchers closed, sessions deleted (gc)', '–', end),
       ],
     ),
   ].join('\n');
@@ -502,7 +518,7 @@ async function main(): Promise<void> {
     quick: QUICK,
     machine,
     load: machineLoad,
-    config: { cycles: CYCLES, concurrency: CONCURRENCY, ping_ms: PING_MS, base_sessions: BASE_SESSIONS, unique_every: UNIQUE_EVERY, pattern: PATTERN },
+    config: { cycles: CYCLES, concurrency: CONCURRENCY, ping_ms: PING_MS, semi_space_mb: SEMI_SPACE_MB ?? null, base_sessions: BASE_SESSIONS, unique_every: UNIQUE_EVERY, pattern: PATTERN },
     goals,
     churn_ms: round(churnMs, 0),
     kinds: stats,

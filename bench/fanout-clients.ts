@@ -35,6 +35,7 @@ import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { decodeMsgpack } from '../src/shared/codecs.ts';
 import { arg, dist, monoOffset, round, type Dist } from './lib.ts';
+import { EMPTY_PONG, takeServerFrames } from '../test/helpers/wsFrames.ts';
 
 export type ClientMode = 'healthy' | 'ws-paused' | 'raw-rate' | 'raw-stalled';
 
@@ -112,7 +113,6 @@ const PACKET_BYTES = { msgpack: 581, json: 1138 };
 
 // ---- lite parsing of data packets
 
-const PONG = Buffer.from([0x8a, 0x80, 0, 0, 0, 0]);
 const MP_DATA_PREFIX = Buffer.from([0xa4, ...Buffer.from('type'), 0xa4, ...Buffer.from('data')]);
 const MP_SEQ = Buffer.from([0xaf, ...Buffer.from('sequence_number')]);
 const MP_BIN = Buffer.from([0xa9, ...Buffer.from('bin_index')]);
@@ -339,33 +339,16 @@ function rawClient(index: number, spec: ClientSpec): Client {
   });
 
   const frames = () => {
-    // Server frames are unmasked: FIN/opcode, length (7, 16 or 64 bit), payload.
-    for (;;) {
-      if (pending.length < 2) return;
-      const op = pending[0] & 0x0f;
-      let len = pending[1] & 0x7f;
-      let off = 2;
-      if (len === 126) {
-        if (pending.length < 4) return;
-        len = pending.readUInt16BE(2);
-        off = 4;
-      } else if (len === 127) {
-        if (pending.length < 10) return;
-        len = Number(pending.readBigUInt64BE(2));
-        off = 10;
-      }
-      if (pending.length < off + len) return;
-      const payload = pending.subarray(off, off + len);
-      pending = pending.subarray(off + len);
+    pending = takeServerFrames(pending, (op, payload) => {
       if (op === 1 || op === 2) rec.message(Buffer.from(payload), op === 2, performance.now());
       else if (op === 8) {
         rec.r.closeFrame = { code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005, reason: payload.subarray(2).toString('utf8') };
         rec.r.closed = rec.r.closeFrame;
       }
       // A reader answers a ping when it gets to it (as a ws client would: late when it reads
-      // slowly); a stalled client never reads it. Pong: FIN + opcode 10, masked, empty.
-      else if (op === 9 && spec.mode === 'raw-rate' && !socket.destroyed) socket.write(PONG);
-    }
+      // slowly); a stalled client never reads it.
+      else if (op === 9 && spec.mode === 'raw-rate' && !socket.destroyed) socket.write(EMPTY_PONG);
+    });
   };
   const take = (chunk: Buffer) => {
     rec.r.bytesRead += chunk.length;

@@ -19,14 +19,8 @@ import { loadDataset } from '../src/main/dataset/loadDataset.ts';
 import {
   ensureBuilt,
   eventually,
-  flowBadDataset,
-  flowClientMatchesUi,
-  flowCreatePlay,
-  flowPauseResume,
-  flowScreenshots,
-  flowSeek,
   flowShowsDataset,
-  flowTargetFilter,
+  STUDIO_FLOWS,
   OUT_DIR,
   REPO_ROOT,
   waitForStudio,
@@ -119,33 +113,7 @@ describe.skipIf(skipReason !== null)(`studio in the Electron window${skipReason 
     await flowShowsDataset(ctx);
   }, 90_000);
 
-  it('creates a session in the UI, plays it, and the position readout and raster advance', async () => {
-    await flowCreatePlay(ctx, 'e2e-play');
-  }, 90_000);
-
-  it('a binary decoder on the URL the UI shows gets the packets the UI shows, and is listed', async () => {
-    await flowClientMatchesUi(ctx, 'e2e-match');
-  }, 90_000);
-
-  it('pause stops the decoder’s packets; resume continues with the next sequence number, no burst', async () => {
-    await flowPauseResume(ctx, 'e2e-pause');
-  }, 90_000);
-
-  it('a target chosen on the map: every packet after the new metadata carries that target_id', async () => {
-    await flowTargetFilter(ctx, 'e2e-target');
-  }, 90_000);
-
-  it('seeking with Alt+→, → and the scrubber moves the decoder’s stream', async () => {
-    await flowSeek(ctx, 'e2e-seek');
-  }, 90_000);
-
-  it('a bad file shows the engine’s error and keeps the dataset and the stream', async () => {
-    await flowBadDataset(ctx, 'e2e-bad-file');
-  }, 90_000);
-
-  it('default and presentation views (screenshots), Escape leaves presentation', async () => {
-    await flowScreenshots(ctx, 'e2e-view');
-  }, 90_000);
+  for (const [title, run] of STUDIO_FLOWS) it(title, () => run(ctx), 90_000);
 
   it('the window logged no errors or warnings', () => {
     expect(problems).toEqual([]);

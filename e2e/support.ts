@@ -570,3 +570,17 @@ export async function plotsFillAfterSeekElsewhere(ctx: StudioCtx, code: string, 
     return { filledMs: null, olderPackets: before.packets_sent };
   }
 }
+
+/**
+ * The issue's flows after the dataset is shown, as [test title, run]: registered as tests by
+ * both suites (browser host and Electron window), so the two always check the same things.
+ */
+export const STUDIO_FLOWS: ReadonlyArray<readonly [string, (ctx: StudioCtx) => Promise<void>]> = [
+  ['creates a session in the UI, plays it, and the position readout and raster advance', (c) => flowCreatePlay(c, 'e2e-play')],
+  ['a binary decoder on the URL the UI shows gets the packets the UI shows, and is listed', (c) => flowClientMatchesUi(c, 'e2e-match')],
+  ['pause stops the decoder’s packets; resume continues with the next sequence number, no burst', (c) => flowPauseResume(c, 'e2e-pause')],
+  ['a target chosen on the map: every packet after the new metadata carries that target_id', (c) => flowTargetFilter(c, 'e2e-target')],
+  ['seeking with Alt+→, → and the scrubber moves the decoder’s stream', (c) => flowSeek(c, 'e2e-seek')],
+  ['a bad file shows the engine’s error and keeps the dataset and the stream', (c) => flowBadDataset(c, 'e2e-bad-file')],
+  ['default and presentation views (screenshots), Escape leaves presentation', (c) => flowScreenshots(c, 'e2e-view')],
+];

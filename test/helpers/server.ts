@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { decodeMsgpack } from '../../src/shared/codecs.ts';
 import { Engine, type EngineOptions } from '../../src/main/engine.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/main/server/index.ts';
+import { EMPTY_PONG, takeServerFrames } from './wsFrames.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 /** The built-in recording is generated once and reused by every test run (git-ignored). */
@@ -153,31 +154,14 @@ export async function stuckPeer(wsBase: string, path: string): Promise<import('n
  */
 export async function throttledReader(wsBase: string, path: string, bytesPerSecond: number) {
   const socket = await stuckPeer(wsBase, path);
-  const PONG = Buffer.from([0x8a, 0x80, 0, 0, 0, 0]); // FIN + pong, masked, empty
   let pending: Buffer = Buffer.alloc(0);
   const state = { bytesRead: 0, frames: 0, closeFrame: null as Closed | null };
   const frames = () => {
-    for (;;) {
-      if (pending.length < 2) return;
-      const op = pending[0] & 0x0f;
-      let len = pending[1] & 0x7f;
-      let off = 2;
-      if (len === 126) {
-        if (pending.length < 4) return;
-        len = pending.readUInt16BE(2);
-        off = 4;
-      } else if (len === 127) {
-        if (pending.length < 10) return;
-        len = Number(pending.readBigUInt64BE(2));
-        off = 10;
-      }
-      if (pending.length < off + len) return;
-      const payload = pending.subarray(off, off + len);
-      pending = pending.subarray(off + len);
+    pending = takeServerFrames(pending, (op, payload) => {
       state.frames++;
-      if (op === 9 && !socket.destroyed) socket.write(PONG);
+      if (op === 9 && !socket.destroyed) socket.write(EMPTY_PONG);
       if (op === 8) state.closeFrame = { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
-    }
+    });
   };
   const TICK_MS = 20;
   const perTick = Math.max(1, Math.round((bytesPerSecond * TICK_MS) / 1000));
