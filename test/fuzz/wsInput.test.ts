@@ -493,7 +493,7 @@ describe('hostile WebSocket input', () => {
     await ref.check('access token');
   });
 
-  it('raw upgrade requests (net socket, dropped abruptly): 101 or a 4xx, never 5xx, never a hang', async () => {
+  it('raw upgrade requests (net socket, dropped abruptly): 101 or a 4xx with a JSON reason, never 5xx, never a hang', async () => {
     const target = fc.oneof(
       fc.tuple(fc.constantFrom('/stream/', '/stream/binary/', '/studio/channel', '/', '/api/sessions/'), codeSegment, queryArb).map(([p, s, q]) => p + s + q),
       fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 30 }).map((s) => `/stream/${s}`),
@@ -517,6 +517,9 @@ describe('hostile WebSocket input', () => {
         if (status !== 101) {
           expect(status, `${what}: ${first.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
           expect(status, `${what}: ${first.text.slice(0, 300)}`).toBeLessThan(500);
+          // Refused handshakes say why, in the same JSON as every other refusal.
+          expect(first.text, what).toMatch(/\r\nContent-Type: application\/json\r\n/i);
+          expect(JSON.parse(first.text.split('\r\n\r\n')[1]).error.message.length, what).toBeGreaterThan(0);
         }
         logs.expectNoErrorsSince(mark, what);
         ref.checkSettings(what);
