@@ -93,7 +93,8 @@ export function LiveChart(props: LiveChartProps) {
         for (let s = -Math.floor(v.windowS / step) * step; s <= 1e-9; s += step) out.push(Math.round(s * 1000) / 1000);
         return out;
       },
-      values: (_u, splits) => splits.map((s) => (props.xLabels ? (s === 0 ? 'now' : `${formatNumber(s, 0)} s`) : '')),
+      // No labels: null (uPlot skips it) rather than '' (an empty fillText per split per frame).
+      values: (_u, splits) => splits.map((s) => (props.xLabels ? (s === 0 ? 'now' : `${formatNumber(s, 0)} s`) : null)),
     };
     const yAxis: uPlot.Axis = {
       stroke: COLORS.axis,

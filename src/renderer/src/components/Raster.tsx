@@ -21,6 +21,8 @@ export function Raster() {
     image: null as ImageData | null,
     generation: -1,
     drawn: 0,
+    /** The axis gutter needs drawing too (size, type size, channels or window changed). */
+    full: true,
     windowS,
     presentation,
     spans: new Int32Array(4),
@@ -47,6 +49,7 @@ export function Raster() {
         v.image = new ImageData(new Uint8ClampedArray(ring.pixels.buffer), ring.columns, rows);
         v.ringCanvas.getContext('2d')!.putImageData(v.image, 0, 0);
         v.drawn = ring.written;
+        v.full = true;
       } else if (ring.written !== v.drawn) {
         // The usual frame: only the columns written since the last one.
         const rctx = v.ringCanvas!.getContext('2d')!;
@@ -54,7 +57,8 @@ export function Raster() {
         for (let i = 0; i < n; i++) rctx.putImageData(v.image!, 0, 0, v.spans[2 * i], 0, v.spans[2 * i + 1], rows);
         v.drawn = ring.written;
       }
-      blit(canvasRef.current!, v.ringCanvas!, ring, v.parts, v.windowS, v.presentation);
+      blit(canvasRef.current!, v.ringCanvas!, ring, v.parts, v.windowS, v.presentation, v.full);
+      v.full = false;
     },
     { onData: true },
   );
@@ -62,12 +66,16 @@ export function Raster() {
   useEffect(() => {
     const canvas = canvasRef.current!;
     return observeSize(canvas, (w, h) => {
-      // Resizing clears the canvas: redraw in the next frame even when paused.
-      if (fitCanvas(canvas, w, h)) invalidate();
+      // Resizing clears the canvas: redraw it all in the next frame, even when paused.
+      if (fitCanvas(canvas, w, h)) {
+        view.current.full = true;
+        invalidate();
+      }
     });
   }, [invalidate]);
 
   useEffect(() => {
+    view.current.full = true;
     invalidate();
   }, [invalidate, numUnits, windowS, presentation]);
 
@@ -108,7 +116,12 @@ function WindowPicker() {
   );
 }
 
-function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: RasterRing, parts: Int32Array, windowS: number, presentation: boolean): void {
+/**
+ * Draws the plot area (the ring, oldest column on the left, and the time grid over it) and,
+ * when `full`, the canvas background and the channel axis. The axis does not change between
+ * packets, so the usual frame redraws only the plot area.
+ */
+function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: RasterRing, parts: Int32Array, windowS: number, presentation: boolean, full: boolean): void {
   const ctx = canvas.getContext('2d', { alpha: false })!;
   const dpr = window.devicePixelRatio || 1;
   const W = canvas.width;
@@ -117,8 +130,10 @@ function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: Ra
   const plotW = W - x0 - Math.round(PLOT.padR * dpr);
   const top = Math.round(4 * dpr);
   const plotH = H - top - Math.round(4 * dpr);
-  ctx.fillStyle = COLORS.bg;
-  ctx.fillRect(0, 0, W, H);
+  if (full) {
+    ctx.fillStyle = COLORS.bg;
+    ctx.fillRect(0, 0, W, H);
+  }
   ctx.fillStyle = COLORS.plotBg;
   ctx.fillRect(x0, top, plotW, plotH);
   if (plotW <= 0 || plotH <= 0) return;
@@ -142,6 +157,7 @@ function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: Ra
     ctx.fillRect(Math.min(x, x0 + plotW - 1), top, Math.max(1, Math.round(dpr)), plotH);
   }
 
+  if (!full) return;
   // Channel axis.
   ctx.fillStyle = COLORS.axis;
   ctx.font = axisFont(presentation, dpr);
