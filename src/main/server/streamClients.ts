@@ -17,9 +17,11 @@ export interface BackpressureOptions {
   /** A client that keeps dropping for this long is closed. Default 5 s. */
   slowCloseMs?: number;
   /**
-   * A client counts as caught up only after this long without a drop. A reader at 80 % of
-   * the rate drops every few packets and never stays behind for long in one stretch; without
-   * this it would lose a fifth of its packets forever without being told. Default 1 s.
+   * A client counts as caught up only after this long without a drop, and once it answers a
+   * ping within half of maxPongLagMs. A reader at 80 % of the rate drops in bursts (each time its
+   * pong passes maxPongLagMs) with catch-up stretches between them, yet it is always about
+   * maxPongLagMs behind; without this rule it would lose a fifth of its packets forever without
+   * being told. Default 1 s.
    */
   recoverMs?: number;
 }
@@ -60,9 +62,11 @@ export class StreamClient implements SessionSubscriber {
   packetsSent = 0;
   bytesSent = 0;
   drops = 0;
-  /** Set while packets are being dropped; cleared when the client has caught up (recoverMs without a drop). */
+  /** Set while packets are being dropped; cleared when the client has caught up (see recoverMs). */
   private behindSince = 0;
   private lastDropAt = 0;
+  /** How late the client's latest answer to a ping was (ms). */
+  private lastPongLagMs = 0;
   /** When the ping we are waiting an answer for was sent (0: none outstanding). */
   pingSentAt = 0;
   /** Why the server closed this client, when it did. */
@@ -105,13 +109,21 @@ export class StreamClient implements SessionSubscriber {
       }
       return;
     }
-    if (this.behindSince !== 0 && now - this.lastDropAt > this.backpressure.recoverMs) this.behindSince = 0;
+    if (this.behindSince !== 0 && now - this.lastDropAt > this.backpressure.recoverMs && this.lastPongLagMs < this.backpressure.maxPongLagMs / 2) {
+      this.behindSince = 0;
+    }
     const bytes = packet.bytes(this.format);
     this.ws.send(bytes, { binary: this.format === 'msgpack' });
     this.packetsSent++;
     this.bytesSent += bytes.length;
     this.stats.bytes[this.format] += bytes.length;
     this.stats.packets[this.format]++;
+  }
+
+  /** The answer to our latest ping arrived: how late it was tells how far behind the client reads. */
+  onPong(now: number): void {
+    if (this.pingSentAt !== 0) this.lastPongLagMs = now - this.pingSentAt;
+    this.pingSentAt = 0;
   }
 
   onMetadataChanged(): void {

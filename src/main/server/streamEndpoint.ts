@@ -216,7 +216,7 @@ export class StreamEndpoint {
     session.attach(client);
 
     ws.on('pong', () => {
-      client.pingSentAt = 0;
+      client.onPong(Date.now());
     });
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
     ws.on('close', (code, reason) => {
