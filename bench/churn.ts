@@ -42,13 +42,14 @@ import { Engine } from '../src/main/engine.ts';
 import { startServer } from '../src/main/server/index.ts';
 import { decodeMsgpack } from '../src/shared/codecs.ts';
 import { LoadWatch, loadLine, rssSplit, settleMemory, sleep, type Settled } from './fanout.ts';
-import { BENCH_DIR, QUICK, REPO_ROOT, arg, fmt, machineInfo, machineLine, mdTable, metOrNot, round, writeResults } from './lib.ts';
+import { BENCH_DIR, QUICK, REPO_ROOT, SERVER_V8_FLAGS, arg, fmt, machineInfo, machineLine, mdTable, metOrNot, round, writeResults } from './lib.ts';
 
 const CYCLES = Number(arg('cycles') ?? (QUICK ? 1000 : 10_000));
 const CONCURRENCY = Number(arg('concurrency') ?? 50);
 const PING_MS = Number(arg('ping-ms') ?? 1000);
-/** Diagnostic: cap V8's young generation in the server (`--max-semi-space-size`, MB). */
+/** The server's young-generation cap (`--max-semi-space-size`, MB): the product's by default; `--semi-space-mb v8-default` for V8's own. */
 const SEMI_SPACE_MB = arg('semi-space-mb');
+const SERVER_FLAGS = SEMI_SPACE_MB === 'v8-default' ? [] : SEMI_SPACE_MB ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : SERVER_V8_FLAGS;
 const BASE_SESSIONS = 10;
 /** One cycle in UNIQUE_EVERY joins a session code of its own (0: never). */
 const UNIQUE_EVERY = Number(arg('unique-every') ?? 5);
@@ -307,7 +308,7 @@ class Watcher {
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...(SEMI_SPACE_MB ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : []), '--import', 'tsx', join(BENCH_DIR, 'churn.ts'), '--role', 'server', '--ping-ms', String(PING_MS)], {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...SERVER_FLAGS, '--import', 'tsx', join(BENCH_DIR, 'churn.ts'), '--role', 'server', '--ping-ms', String(PING_MS)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -437,7 +438,7 @@ async function main(): Promise<void> {
     machineLine(machine),
     '',
     `${fmt(CYCLES, 0)} connect/disconnect cycles, ${CONCURRENCY} at a time, in ${fmt(churnMs / 1000, 1)} s (${fmt(CYCLES / (churnMs / 1000), 0)} cycles/s), against a server in a child process ` +
-      `(\`--expose-gc\`${SEMI_SPACE_MB ? `, **diagnostic run with \`--max-semi-space-size=${SEMI_SPACE_MB}\`**` : ''}, default session limit 64, keepalive ping every ${fmt(PING_MS / 1000, 1)} s) while ${BASE_SESSIONS} base sessions stream to one watcher client each; ` +
+      `(\`--expose-gc ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}\`${SEMI_SPACE_MB ? ' — **a diagnostic run: not the product\'s V8 flags**' : ', the product\'s V8 flags'}, default session limit 64, keepalive ping every ${fmt(PING_MS / 1000, 1)} s) while ${BASE_SESSIONS} base sessions stream to one watcher client each; ` +
       `${UNIQUE_EVERY > 0 ? `one cycle in ${UNIQUE_EVERY} on a session code of its own` : 'every cycle on a base session (`--unique-every 0`)'}. Built-in \`default\` recording, loopback. ` +
       `The start is sampled after the server settled (${fmt(settled.waited_ms / 1000, 0)} s with gc(): about 25 s after start the engine frees its start-up memory, anonymous RSS ${fmt(settled.anon_before_mb, 0)} → ${fmt(settled.anon_after_mb, 0)} MB).`,
     '',

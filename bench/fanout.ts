@@ -1,7 +1,10 @@
 /**
  * Fan-out benchmark: many stream clients on loopback, every packet checked.
  *
- *   node --import tsx bench/fanout.ts [--quick] [--seconds N] [--scenarios spread,one,mixed] [--children N]
+ *   node --max-semi-space-size=4 --import tsx bench/fanout.ts [--quick] [--seconds N] [--scenarios spread,one,mixed] [--children N]
+ *
+ * The server runs in this process: give Node the server's V8 flags (bench/lib.ts SERVER_V8_FLAGS;
+ * `npm run bench` does).
  *
  * Scenarios (each on the same in-process server, one after another, sessions deleted between):
  *  - `spread`: 1,000 MessagePack clients over 100 sessions (10 each);

@@ -30,7 +30,15 @@ export interface MachineInfo {
   /** 1-minute load average when the benchmark started: others share these cores. */
   loadavg_1m: number;
   date: string;
+  /** Node flags of this process (V8 tuning such as --max-semi-space-size), empty when none. */
+  node_flags: string;
 }
+
+/**
+ * The V8 flags the headless server runs with: `bin/phantomlink.mjs`'s shebang and `bin/start.mjs`
+ * give them to Node (test/cli checks they agree). Benchmarks run their servers with them too.
+ */
+export const SERVER_V8_FLAGS = ['--max-semi-space-size=4'];
 
 export function machineInfo(): MachineInfo {
   const c = cpus();
@@ -44,11 +52,12 @@ export function machineInfo(): MachineInfo {
     free_mem_gb: round(freemem() / 2 ** 30, 1),
     loadavg_1m: round(loadavg()[0], 2),
     date: new Date().toISOString(),
+    node_flags: process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import')).join(' '),
   };
 }
 
 export function machineLine(m: MachineInfo): string {
-  return `Machine: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, ${m.platform} (kernel ${m.kernel}), ${m.total_mem_gb} GB RAM, load avg (1 min) at start ${m.loadavg_1m}, ${m.date}`;
+  return `Machine: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, ${m.platform} (kernel ${m.kernel}), ${m.total_mem_gb} GB RAM, load avg (1 min) at start ${m.loadavg_1m}, ${m.date}${m.node_flags ? `; this process ran with \`${m.node_flags}\`` : ''}`;
 }
 
 /** Nearest-rank quantile of already sorted values (the same rule as LatenessWindow). */

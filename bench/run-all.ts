@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_DIR, QUICK, REPO_ROOT } from './lib.ts';
+import { BENCH_DIR, QUICK, REPO_ROOT, SERVER_V8_FLAGS } from './lib.ts';
 
 const BENCHMARKS = ['codec', 'timing', 'load', 'clock', 'renderer'];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -19,7 +19,7 @@ for (const name of BENCHMARKS) {
   if (only.length && !only.includes(name)) continue;
   console.log(`\n===== bench/${name}.ts${QUICK ? ' --quick' : ''} =====\n`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(BENCH_DIR, `${name}.ts`), ...(QUICK ? ['--quick'] : [])], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...SERVER_V8_FLAGS, '--import', 'tsx', join(BENCH_DIR, `${name}.ts`), ...(QUICK ? ['--quick'] : [])], { cwd: REPO_ROOT, stdio: 'inherit' });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
     failed.push(name);

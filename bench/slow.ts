@@ -33,7 +33,7 @@ import { Engine } from '../src/main/engine.ts';
 import { startServer } from '../src/main/server/index.ts';
 import type { ClientResult, ClientSpec, Window } from './fanout-clients.ts';
 import { CLIENT_NICE, LoadWatch, distCells, instrument, loadLine, monoDue, pooledLatency, rssSplit, settleMemory, sleep, spawnClients, type SessionRecord } from './fanout.ts';
-import { BENCH_DIR, QUICK, REPO_ROOT, arg, dist, fmt, machineInfo, machineLine, mdTable, metOrNot, monoOffset, round, writeResults, type Dist } from './lib.ts';
+import { BENCH_DIR, QUICK, REPO_ROOT, SERVER_V8_FLAGS, arg, dist, fmt, machineInfo, machineLine, mdTable, metOrNot, monoOffset, round, writeResults, type Dist } from './lib.ts';
 
 const SECONDS = Number(arg('seconds') ?? (QUICK ? 15 : 60));
 const PING_MS = arg('ping-ms') !== undefined ? Number(arg('ping-ms')) : undefined;
@@ -158,7 +158,7 @@ interface ServerProc {
 }
 
 async function spawnServer(name: string): Promise<ServerProc> {
-  const args = ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'slow.ts'), '--role', 'server', '--name', name, ...(PING_MS !== undefined ? ['--ping-ms', String(PING_MS)] : [])];
+  const args = ['--expose-gc', ...SERVER_V8_FLAGS, '--import', 'tsx', join(BENCH_DIR, 'slow.ts'), '--role', 'server', '--name', name, ...(PING_MS !== undefined ? ['--ping-ms', String(PING_MS)] : [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   const wait = (type: string, ms: number) =>

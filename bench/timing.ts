@@ -1,7 +1,7 @@
 /**
  * Timing benchmark: 10 sessions × 10 MessagePack clients on loopback.
  *
- *   node --import tsx bench/timing.ts [--quick] [--seconds N] [--sessions 10] [--per 10] [--phase aligned|spread]
+ *   node --max-semi-space-size=4 --import tsx bench/timing.ts [--quick] [--seconds N] [--sessions 10] [--per 10] [--phase aligned|spread]
  *
  * The server (Engine with the built-in `default` recording + startServer on a free port) runs in
  * this process; the clients run in a separate process (bench/timing-clients.ts) and check every

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The V8 flag caps the young generation at 8 MB (V8's default grows it to 32 MB under connection
+// churn and keeps it): -24 MB of resident memory for a long-running server, and fan-out send
+// lateness no worse (bench/results/churn.md, fanout.md; bench/lib.ts SERVER_V8_FLAGS).
 // `phantomlink` runs right after `npm install`, with no build step and no Electron runtime:
 // it bundles the TypeScript CLI with esbuild (~0.2 s) into a cache file and runs it with
 // plain Node. (Running the sources through a TS loader instead would push h5wasm's 4 MB

@@ -30,7 +30,7 @@ if (electron) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   process.stderr.write('Electron runtime unavailable (cannot be downloaded here): starting the studio headless in a browser window instead.\n');
-  const child = spawn(process.execPath, [join(root, 'bin', 'phantomlink.mjs'), 'serve', '--open', ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(root, 'bin', 'phantomlink.mjs'), 'serve', '--open', ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

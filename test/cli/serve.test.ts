@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { SERVER_V8_FLAGS } from '../../bench/lib.ts';
 import { REPO_ROOT, TEST_CACHE_DIR, TestClient } from '../helpers/server.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
 const procs: ChildProcess[] = [];
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/** `direct`: executed as a program (its shebang picks Node and its flags), as `npx phantomlink` does. */
+function run(args: string[], direct = false) {
+  const child = spawn(direct ? BIN : process.execPath, direct ? args : [BIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,6 +38,16 @@ afterEach(() => {
 });
 
 describe('phantomlink serve', () => {
+  it('run as a program (npx phantomlink), Node runs it with the server\'s V8 flags, as npm start does and the benchmarks measure', async () => {
+    const p = run(['serve', '--port', '0'], true);
+    await p.output(/binary stream:/);
+    const cmdline = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of SERVER_V8_FLAGS) expect(cmdline).toContain(flag);
+    expect(readFileSync(join(REPO_ROOT, 'bin', 'start.mjs'), 'utf8')).toContain(`'${SERVER_V8_FLAGS.join("', '")}', join(root, 'bin', 'phantomlink.mjs')`);
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+  });
+
   it('prints the stream URLs, streams, and shuts down on SIGINT closing clients with 1001', async () => {
     const p = run(['serve', '--port', '0']);
     const [, url] = await p.output(/binary stream:\s+(ws:\/\/\S+)\/stream\/binary\/\{session_code\}/);
