@@ -38,6 +38,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import WebSocket from 'ws';
+import { stuckPeer } from '../test/helpers/server.ts';
 import { Engine } from '../src/main/engine.ts';
 import { startServer } from '../src/main/server/index.ts';
 import { decodeMsgpack } from '../src/shared/codecs.ts';
@@ -200,25 +201,6 @@ function wsCycleClient(url: string, wantData: boolean): { ws: WebSocket; ready: 
   return { ws, ready, closed };
 }
 
-async function rawHandshake(wsBase: string, path: string): Promise<Socket> {
-  const url = new URL(wsBase + path);
-  const socket = connect(Number(url.port), url.hostname);
-  socket.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.write(
-        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${Buffer.from('phantomlink-chur').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-      socket.once('data', (chunk) => (chunk.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(chunk.toString().slice(0, 100)))));
-    });
-    socket.once('error', reject);
-    socket.once('close', () => reject(new Error('closed during the handshake')));
-  });
-  socket.pause();
-  return socket;
-}
-
 async function runCycle(i: number, wsBase: string, stats: Record<Kind, KindStats>): Promise<void> {
   const kind = PATTERN[i % PATTERN.length];
   const st = stats[kind];
@@ -242,7 +224,7 @@ async function runCycle(i: number, wsBase: string, stats: Record<Kind, KindStats
       else c.ws.terminate();
       code(await withTimeout(c.closed, CYCLE_TIMEOUT_MS, 'close'));
     } else if (kind === 'half-open') {
-      const socket = await withTimeout(rawHandshake(wsBase, path), CYCLE_TIMEOUT_MS, 'handshake');
+      const socket = await withTimeout(stuckPeer(wsBase, path), CYCLE_TIMEOUT_MS, 'handshake');
       await sleep(2.5 * PING_MS + 500);
       // Look: has the server cut us off? Read what is queued; a cut connection ends.
       const ended = new Promise<boolean>((resolve) => {

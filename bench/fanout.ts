@@ -61,11 +61,12 @@ export interface SessionRecord {
   session: Session;
   due: number[];
   fired: number[];
+  /** What the session recorded: send time and lateness (sent − due). */
   sent: number[];
   lateness: number[];
 }
 
-/** Observe one session without changing what it does (as bench/timing.ts). */
+/** Observe one session without changing what it does (fan-out, slow consumers, timing). */
 export function instrument(session: Session): SessionRecord {
   const rec: SessionRecord = { session, due: [], fired: [], sent: [], lateness: [] };
   const clock = (session as unknown as { clock: { onTick: TickHandler } }).clock;

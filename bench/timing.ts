@@ -20,11 +20,10 @@ import { join } from 'node:path';
 import { setPriority } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Engine } from '../src/main/engine.ts';
-import type { ClockTick, TickHandler } from '../src/main/playback/clock.ts';
-import type { Session } from '../src/main/playback/session.ts';
 import { startServer } from '../src/main/server/index.ts';
 import { BIN_MS } from '../src/shared/wire.ts';
 import type { ClientReport } from './timing-clients.ts';
+import { instrument, type SessionRecord as FanoutRecord } from './fanout.ts';
 import { BENCH_DIR, QUICK, REPO_ROOT, arg, dist, fmt, machineInfo, machineLine, mdTable, median, metOrNot, monoOffset, round, writeResults, hostSample, hostUsage, type Dist } from './lib.ts';
 
 const SECONDS = Number(arg('seconds') ?? (QUICK ? 10 : 60));
@@ -43,35 +42,10 @@ const EDGE = QUICK ? 80 : 200;
 
 const GOAL = { p99Ms: 1, maxMs: 5, driftMs: 1 };
 
-interface SessionRecord {
-  session: Session;
+interface SessionRecord extends FanoutRecord {
   order: number;
-  due: number[];
-  fired: number[];
-  /** What the session recorded: send time and lateness (sent − due). */
-  sent: number[];
-  lateness: number[];
 }
 
-/** Observe one session without changing what it does. */
-function instrument(session: Session, order: number): SessionRecord {
-  const rec: SessionRecord = { session, order, due: [], fired: [], sent: [], lateness: [] };
-  const clock = (session as unknown as { clock: { onTick: TickHandler } }).clock;
-  const onTick = clock.onTick;
-  clock.onTick = (t: ClockTick) => {
-    rec.due.push(t.dueMs);
-    rec.fired.push(t.firedMs);
-    return onTick(t);
-  };
-  const window = session.lateness;
-  const record = window.record.bind(window);
-  window.record = (nowMs: number, latenessMs: number) => {
-    rec.sent.push(nowMs);
-    rec.lateness.push(latenessMs);
-    record(nowMs, latenessMs);
-  };
-  return rec;
-}
 
 /** Median of the last EDGE values minus median of the first EDGE values: does it fall behind? */
 function edgeDrift(values: number[]): number {
@@ -109,7 +83,7 @@ async function main(): Promise<void> {
   const wsUrl = server.url.replace(/^http/, 'ws');
 
   const codes = Array.from({ length: SESSIONS }, (_, i) => `bench-${i}`);
-  const records = codes.map((c, i) => instrument(engine.sessions.create(c, undefined, { paused: true }), i));
+  const records = codes.map((c, i) => Object.assign(instrument(engine.sessions.create(c, undefined, { paused: true })), { order: i }));
 
   const child = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'timing-clients.ts'), '--url', wsUrl, '--sessions', codes.join(','), '--per', String(PER), ...(PRIORITY !== null ? ['--priority', String(PRIORITY)] : [])], {
     cwd: REPO_ROOT,

@@ -140,9 +140,10 @@ export async function stuckPeer(wsBase: string, path: string): Promise<import('n
         `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${Buffer.from('phantomlink-test').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
-      socket.once('data', (chunk) => (chunk.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(chunk.toString()))));
+      socket.once('data', (chunk) => (chunk.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(chunk.toString().slice(0, 200)))));
     });
     socket.once('error', reject);
+    socket.once('close', () => reject(new Error('closed during the handshake')));
   });
   socket.pause();
   return socket;
@@ -155,12 +156,9 @@ export async function stuckPeer(wsBase: string, path: string): Promise<import('n
 export async function throttledReader(wsBase: string, path: string, bytesPerSecond: number) {
   const socket = await stuckPeer(wsBase, path);
   let pending: Buffer = Buffer.alloc(0);
-  const state = { bytesRead: 0, frames: 0, closeFrame: null as Closed | null };
   const frames = () => {
-    pending = takeServerFrames(pending, (op, payload) => {
-      state.frames++;
+    pending = takeServerFrames(pending, (op) => {
       if (op === 9 && !socket.destroyed) socket.write(EMPTY_PONG);
-      if (op === 8) state.closeFrame = { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
     });
   };
   const TICK_MS = 20;
@@ -168,10 +166,9 @@ export async function throttledReader(wsBase: string, path: string, bytesPerSeco
   const timer = setInterval(() => {
     const chunk = socket.read(Math.min(perTick, socket.readableLength)) as Buffer | null;
     if (!chunk) return void socket.read(0); // let the stream refill from the kernel
-    state.bytesRead += chunk.length;
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     frames();
   }, TICK_MS);
   socket.on('close', () => clearInterval(timer));
-  return { socket, state, stop: () => (clearInterval(timer), socket.destroy()) };
+  return { socket, stop: () => (clearInterval(timer), socket.destroy()) };
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LatenessWindow, quantile } from '../../src/main/playback/lateness.ts';
+import { LatenessWindow } from '../../src/main/playback/lateness.ts';
+import { quantileSorted as quantile } from '../../bench/lib.ts';
 
 describe('send lateness over the last minute (/metrics)', () => {
   it('p50 and p99 are within 2.5 % of the exact values and max is exact, for any mix of lateness', () => {

@@ -115,13 +115,6 @@ export class LatenessWindow {
   }
 }
 
-/** Nearest-rank quantile of sorted values. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[idx];
-}
-
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
