@@ -170,9 +170,15 @@ async def compare_sizes(base, session, count):
     print("1) Payload size: JSON vs MessagePack (same session, same packets)")
     print(f"   JSON:        {json_url}")
     print(f"   MessagePack: {bin_url}")
-    (json_meta, json_packets), (bin_meta, bin_packets) = await asyncio.gather(
-        collect(json_url, decode_json, count), collect(bin_url, decode_msgpack, count)
+    # return_exceptions: when the server refuses both sockets, wait for both failures and
+    # report one, rather than leaving the second to die unobserved during shutdown.
+    results = await asyncio.gather(
+        collect(json_url, decode_json, count), collect(bin_url, decode_msgpack, count), return_exceptions=True
     )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    (json_meta, json_packets), (bin_meta, bin_packets) = results
     common = sorted(set(json_packets) & set(bin_packets))
     if not common:
         # Both sockets joined the same session at almost the same time, so this is rare;
