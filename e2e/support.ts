@@ -403,6 +403,50 @@ export async function flowTargetFilter(ctx: StudioCtx, code: string): Promise<vo
  * 6. Seeking in the UI moves the decoder's stream: Alt+→ jumps 10 s (400 bins), a click on the
  * scrubber at 3/4 jumps to ~3/4 of the timeline.
  */
+/**
+ * The trial list holds only the rows in view: scrolled to the end it shows the last trial, and
+ * a click there filters the session by it — the decoder's packets all carry that trial_id.
+ */
+export async function flowTrialList(ctx: StudioCtx, code: string): Promise<void> {
+  const { page } = ctx;
+  const url = await createSessionInUi(page, code);
+  const client = await connectClient(url);
+  try {
+    const trials = (await api(ctx.http, 'GET', '/api/trials')).body.trials as Array<{ trial_id: number }>;
+    expect(trials.length).toBeGreaterThan(100);
+    const rows = page.locator('[data-testid="trial-list"] [data-testid^="trial-row-"]');
+    const inDom = await rows.count();
+    expect(inDom, 'rows in the DOM: only those in view and a few either side').toBeLessThan(trials.length / 2);
+    expect(inDom).toBeGreaterThan(5);
+    const last = trials[trials.length - 1].trial_id;
+    expect(await tid(page, `trial-row-${last}`).count()).toBe(0);
+
+    await tid(page, 'trial-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const row = tid(page, `trial-row-${last}`);
+    await row.waitFor({ timeout: 5000 });
+    expect(await row.isVisible()).toBe(true);
+    expect(await rows.count()).toBeLessThan(trials.length / 2);
+
+    const mark = client.messages.length;
+    await row.click();
+    await waitAttr(row, 'aria-selected', 'true');
+    await client.until(() => client.messages.slice(mark).some((m) => m.type === 'metadata'), 'a new metadata message after the click', 10_000);
+    const metaIdx = client.messages.findIndex((m, i) => i >= mark && m.type === 'metadata');
+    expect(client.messages[metaIdx].filters).toEqual({ trial_id: last, target_id: null });
+    await client.until(() => client.messages.slice(metaIdx + 1).filter((m) => m.type === 'data').length >= 20, '20 packets after the metadata', 10_000);
+    const after = client.messages.slice(metaIdx + 1).filter((m) => m.type === 'data');
+    expect(after.every((p) => p.trial_id === last)).toBe(true);
+
+    // Scrolled back to the top, the first rows are there again and the filtered row is still marked.
+    await tid(page, 'trial-list').evaluate((el) => (el.scrollTop = 0));
+    await tid(page, `trial-row-${trials[0].trial_id}`).waitFor({ timeout: 5000 });
+    await tid(page, 'filters-clear').click();
+    await client.until(() => client.messages.slice(metaIdx + 1).some((m) => m.type === 'metadata'), 'metadata after clearing', 10_000);
+  } finally {
+    client.close();
+  }
+}
+
 export async function flowSeek(ctx: StudioCtx, code: string): Promise<void> {
   const { page } = ctx;
   const url = await createSessionInUi(page, code);
@@ -581,6 +625,7 @@ export const STUDIO_FLOWS: ReadonlyArray<readonly [string, (ctx: StudioCtx) => P
   ['pause stops the decoder’s packets; resume continues with the next sequence number, no burst', (c) => flowPauseResume(c, 'e2e-pause')],
   ['a target chosen on the map: every packet after the new metadata carries that target_id', (c) => flowTargetFilter(c, 'e2e-target')],
   ['seeking with Alt+→, → and the scrubber moves the decoder’s stream', (c) => flowSeek(c, 'e2e-seek')],
+  ['the trial list shows the rows in view; the last trial, scrolled to and clicked, filters the decoder’s stream', (c) => flowTrialList(c, 'e2e-trials')],
   ['a bad file shows the engine’s error and keeps the dataset and the stream', (c) => flowBadDataset(c, 'e2e-bad-file')],
   ['default and presentation views (screenshots), Escape leaves presentation', (c) => flowScreenshots(c, 'e2e-view')],
 ];

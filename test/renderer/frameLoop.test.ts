@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameLoop, type FrameSource } from '../../src/renderer/src/live/frameLoop.ts';
+import { FrameLoop, TEXT_INTERVAL_MS, TEXT_MAX_DELAY_MS, type FrameSource } from '../../src/renderer/src/live/frameLoop.ts';
 import { setText } from '../../src/renderer/src/live/liveText.ts';
 
 /** A store whose packets arrive on a schedule: `due[i]` packets become due in frame i. */
@@ -37,8 +37,9 @@ describe('frame loop: views draw only when there is something new', () => {
     expect(loop.stats.dataFrames).toBe(40);
     expect(chartDraws).toBe(40);
     expect(loop.stats.dataDraws).toBe(40);
-    // Callbacks without `onData` (the clock: it follows pause and seek too) run every frame.
-    expect(clockRuns).toBe(60);
+    // Callbacks without `onData` (the clock: it follows pause and seek too) run in every
+    // write frame: the first, then each frame without a packet that is TEXT_INTERVAL_MS on.
+    expect(clockRuns).toBe(20);
   });
 
   it('paused: nothing redraws, until a view is invalidated (a resize), then once', () => {
@@ -81,8 +82,67 @@ describe('frame loop: views draw only when there is something new', () => {
     expect(order).toEqual(['raster', 'chart', 'readouts', 'clock']);
     chart.remove();
     order.length = 0;
-    loop.step(16.7);
+    loop.step(16.7 + TEXT_MAX_DELAY_MS);
     expect(order).toEqual(['raster', 'readouts', 'clock']);
+  });
+});
+
+describe('frame loop: DOM text on its own cadence, out of the frames that draw', () => {
+  /** Runs `frames` frames at `hz`; records which frames drew and which wrote, and what was written. */
+  function run(due: number[], frames: number, hz = 60, reset?: (frame: number) => boolean) {
+    const store = fakeStore(due);
+    const loop = new FrameLoop(store);
+    const drawFrames: number[] = [];
+    const writeFrames: number[] = [];
+    const written: number[] = [];
+    let frame = 0;
+    loop.add(() => drawFrames.push(frame), { onData: true });
+    loop.add(({ store: s }) => (writeFrames.push(frame), written.push(s.live.packets)), { phase: 'write', onData: true });
+    const times: number[] = [];
+    for (frame = 0; frame < frames; frame++) {
+      if (reset?.(frame)) store.reset();
+      times.push((frame * 1000) / hz);
+      loop.step(times[frame]);
+    }
+    return { store, loop, drawFrames, writeFrames, written, times };
+  }
+
+  it('1× on 60 Hz: text lands in the frames without a packet, 20 times a second, never later than the next such frame', () => {
+    const { drawFrames, writeFrames, written, times } = run(FORTY_ON_SIXTY, 60);
+    expect(drawFrames).toHaveLength(40);
+    // After the first frame, no write shares a frame with a draw.
+    expect(writeFrames.slice(1).filter((f) => drawFrames.includes(f))).toEqual([]);
+    expect(writeFrames.length).toBeGreaterThanOrEqual(19);
+    for (let k = 1; k < writeFrames.length; k++) expect(times[writeFrames[k]] - times[writeFrames[k - 1]]).toBeGreaterThanOrEqual(TEXT_INTERVAL_MS);
+    // What is written is the newest packet, not the one of the deferred frame.
+    const packetsBy = (frame: number) => FORTY_ON_SIXTY.slice(0, frame + 1).reduce((a: number, b) => a + b, 0);
+    writeFrames.forEach((f, k) => expect(written[k]).toBe(packetsBy(f)));
+  });
+
+  it('20×: every frame draws, and the text is still written at least every TEXT_MAX_DELAY_MS', () => {
+    const { drawFrames, writeFrames, times } = run(new Array(120).fill(20), 120);
+    expect(drawFrames).toHaveLength(120);
+    for (let k = 1; k < writeFrames.length; k++) expect(times[writeFrames[k]] - times[writeFrames[k - 1]]).toBeLessThanOrEqual(TEXT_MAX_DELAY_MS + 1000 / 60);
+    expect(writeFrames.length).toBeGreaterThanOrEqual(Math.floor((times[119] - times[0]) / (TEXT_MAX_DELAY_MS + 1000 / 60)));
+    expect(writeFrames.length).toBeLessThanOrEqual(1 + Math.ceil((times[119] - times[0]) / TEXT_MAX_DELAY_MS));
+  });
+
+  it('a seek writes the text in the same frame as the redraw, however recent the last write', () => {
+    const { writeFrames, drawFrames } = run(new Array(30).fill(1), 30, 60, (f) => f === 7);
+    expect(drawFrames).toContain(7);
+    expect(writeFrames).toContain(7);
+  });
+
+  it('paused: a write entry that was invalidated runs in the next frame; otherwise nothing is written', () => {
+    const store = fakeStore([1]);
+    const loop = new FrameLoop(store);
+    let writes = 0;
+    const readout = loop.add(() => writes++, { phase: 'write', onData: true });
+    for (let i = 0; i < 30; i++) loop.step(i * 16.7);
+    expect(writes).toBe(1);
+    readout.invalidate();
+    loop.step(30 * 16.7);
+    expect(writes).toBe(2);
   });
 });
 

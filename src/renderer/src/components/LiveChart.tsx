@@ -16,6 +16,7 @@ import { formatNumber } from '../data/format.ts';
 import { windowColumns } from '../data/liveBuffers.ts';
 import { nextRangeMax, niceCeil } from '../data/ranges.ts';
 import { observeSize, useFrame } from '../live/frameLoop.ts';
+import { withLiveContexts } from '../live/liveCanvas.ts';
 import { setText } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import type { StudioState } from '../state/store.ts';
@@ -136,7 +137,8 @@ export function LiveChart(props: LiveChartProps) {
     v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
     // Same options, so both lay out the same plot box and scales; the lines are on top.
     const frame = new uPlot({ ...opts, drawOrder: ['axes'] as unknown as uPlot.DrawOrderKey[] }, v.data, host);
-    const u = new uPlot({ ...opts, drawOrder: ['series'] as unknown as uPlot.DrawOrderKey[] }, v.data, host);
+    // The lines change every packet: a live (desynchronized) canvas; the frame stays synchronized.
+    const u = withLiveContexts(() => new uPlot({ ...opts, drawOrder: ['series'] as unknown as uPlot.DrawOrderKey[] }, v.data!, host));
     v.frame = frame;
     v.frameLimit = NaN;
     v.u = u;

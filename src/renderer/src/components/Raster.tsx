@@ -7,6 +7,7 @@
 import { useEffect, useRef } from 'react';
 import { blitParts, dirtySpans, type RasterRing } from '../data/rasterRing.ts';
 import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
+import { liveContext } from '../live/liveCanvas.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
 
@@ -122,7 +123,7 @@ function WindowPicker() {
  * packets, so the usual frame redraws only the plot area.
  */
 function blit(canvas: HTMLCanvasElement, ringCanvas: HTMLCanvasElement, ring: RasterRing, parts: Int32Array, windowS: number, presentation: boolean, full: boolean): void {
-  const ctx = canvas.getContext('2d', { alpha: false })!;
+  const ctx = liveContext(canvas, { alpha: false });
   const dpr = window.devicePixelRatio || 1;
   const W = canvas.width;
   const H = canvas.height;

@@ -6,11 +6,43 @@ import { describeFilters, formatClock, hasFilters } from '../data/format.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
 
+/**
+ * The panel is split so that the 4 Hz session updates re-render only the list: the create form
+ * (React re-applies an input's attributes on every render) and the stream URLs stay untouched.
+ */
 export function SessionsPanel() {
-  const store = useStore();
+  return (
+    <section className="panel sessions-panel" aria-label="Sessions">
+      <SessionList />
+      <SessionCreate />
+      <StreamUrls />
+    </section>
+  );
+}
+
+function SessionList() {
   const sessions = useStudio((s) => s.sessions);
   const selected = useStudio((s) => s.selected);
   const loaded = useStudio((s) => s.sessionsLoaded);
+  return (
+    <>
+      <header className="panel-header">
+        <h2>Sessions</h2>
+        <span className="panel-meta">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
+      </header>
+      <ul className="session-list" data-testid="session-list" role="listbox" aria-label="Sessions">
+        {!loaded && <li className="empty">Loading…</li>}
+        {loaded && sessions.length === 0 && <li className="empty">No sessions. Create one below, or connect a decoder to any /stream/… URL.</li>}
+        {sessions.map((s) => (
+          <SessionItem key={s.code} s={s} selected={s.code === selected} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function SessionCreate() {
+  const store = useStore();
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const invalid = code.trim() !== '' && !isValidSessionCode(code.trim());
@@ -23,18 +55,7 @@ export function SessionsPanel() {
   };
 
   return (
-    <section className="panel sessions-panel" aria-label="Sessions">
-      <header className="panel-header">
-        <h2>Sessions</h2>
-        <span className="panel-meta">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
-      </header>
-      <ul className="session-list" data-testid="session-list" role="listbox" aria-label="Sessions">
-        {!loaded && <li className="empty">Loading…</li>}
-        {loaded && sessions.length === 0 && <li className="empty">No sessions. Create one below, or connect a decoder to any /stream/… URL.</li>}
-        {sessions.map((s) => (
-          <SessionItem key={s.code} s={s} selected={s.code === selected} />
-        ))}
-      </ul>
+    <>
       <form
         className="session-create"
         onSubmit={(e) => {
@@ -60,8 +81,7 @@ export function SessionsPanel() {
         </button>
       </form>
       {invalid && <p className="field-hint error">Letters, digits, - and _ only (1–64).</p>}
-      <StreamUrls />
-    </section>
+    </>
   );
 }
 

@@ -4,15 +4,18 @@ import { selectSelectedSession, useStudio } from '../state/hooks.ts';
 import { CopyIcon } from './Icons.tsx';
 
 export function StreamUrls() {
-  const session = useStudio(selectSelectedSession);
-  if (!session) return null;
+  // Strings, not the session object: its position changes 4 times a second, its URLs never.
+  const code = useStudio((s) => selectSelectedSession(s)?.code);
+  const streamUrl = useStudio((s) => selectSelectedSession(s)?.streamUrl);
+  const binaryStreamUrl = useStudio((s) => selectSelectedSession(s)?.binaryStreamUrl);
+  if (code === undefined || streamUrl === undefined || binaryStreamUrl === undefined) return null;
   return (
     <div className="stream-urls" data-testid="stream-urls">
       <h3>
-        Stream URLs <span className="muted">· {session.code}</span>
+        Stream URLs <span className="muted">· {code}</span>
       </h3>
-      <UrlField label="JSON" testId="json" url={session.streamUrl} />
-      <UrlField label="Binary" testId="binary" url={session.binaryStreamUrl} />
+      <UrlField label="JSON" testId="json" url={streamUrl} />
+      <UrlField label="Binary" testId="binary" url={binaryStreamUrl} />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { formatNumber } from '../data/format.ts';
 import { TRAIL_PACKETS } from '../data/liveBuffers.ts';
 import { fitWorkspace, type WorkspaceFit } from '../data/workspace.ts';
 import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
+import { liveContext } from '../live/liveCanvas.ts';
 import { useFilters, useStore, useStudio } from '../state/hooks.ts';
 import type { StudioStore } from '../state/store.ts';
 import { COLORS } from './theme.ts';
@@ -129,7 +130,7 @@ const TRAIL_STYLES = Array.from({ length: Math.ceil(TRAIL_PACKETS / TRAIL_BAND) 
 });
 
 function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number, store: StudioStore): void {
-  const ctx = canvas.getContext('2d')!;
+  const ctx = liveContext(canvas);
   const dpr = window.devicePixelRatio || 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);

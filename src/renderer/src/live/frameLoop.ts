@@ -9,6 +9,13 @@
  * - `write`: DOM text and styles (readouts, clock, scrubber). They run after every canvas is
  *   drawn, because setting a canvas font or drawing text needs clean style and layout: a DOM
  *   write before a canvas draw would force a synchronous layout in the middle of the frame.
+ *   They also run on their own cadence, at most every TEXT_INTERVAL_MS and preferably in a
+ *   frame that drew nothing: a text change costs the frame a style, layout, paint and
+ *   layerize pass, and landing it in the frame after the canvases (at 40 Hz on a 60 Hz display
+ *   one frame in three has no packet) keeps the two costs out of one frame. Nobody reads a
+ *   number that changes 40 times a second; 20 times is still smooth for the clock and thumb.
+ *   A seek (the live buffers reset) writes at once, and TEXT_MAX_DELAY_MS bounds the wait
+ *   when every frame draws (20×).
  *
  * Views write to canvases, uPlot and text nodes directly: 40 Hz data never goes through React
  * state, so React renders only when something a person would click changes.
@@ -36,10 +43,18 @@ export type FrameCallback<S extends FrameSource = StudioStore> = (frame: FrameCo
 
 export type FramePhase = 'draw' | 'write';
 
+/** DOM text is written at most this often (ms)... */
+export const TEXT_INTERVAL_MS = 40;
+/** ...and, while anything changes, at least this often even when every frame draws. */
+export const TEXT_MAX_DELAY_MS = 100;
+
 export interface FrameOptions {
   /** `draw` (canvases, default) runs before `write` (DOM text and styles). */
   phase?: FramePhase;
-  /** Only in frames where the live buffers changed, or after `invalidate()`. */
+  /**
+   * Only in frames where the live buffers changed, or after `invalidate()`. A `write` entry
+   * runs in the next write frame after such a change (it may be a later frame than the draw).
+   */
   onData?: boolean;
 }
 
@@ -53,6 +68,7 @@ interface Entry<S extends FrameSource> {
   cb: FrameCallback<S>;
   phase: FramePhase;
   onData: boolean;
+  /** Draw entries: redraw in this frame. Write entries: new data since the last write. */
   dirty: boolean;
 }
 
@@ -61,8 +77,10 @@ export interface FrameStats {
   frames: number;
   /** Frames in which the live buffers changed. */
   dataFrames: number;
-  /** `onData` callback runs (each one a redraw of a view). */
+  /** `onData` draw callback runs (each one a redraw of a view). */
   dataDraws: number;
+  /** Frames in which the write phase ran. */
+  writeFrames: number;
 }
 
 export class FrameLoop<S extends FrameSource = StudioStore> {
@@ -71,7 +89,11 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
   private readonly frame: FrameContext<S>;
   private seenGeneration = -1;
   private seenPackets = -1;
-  readonly stats: FrameStats = { frames: 0, dataFrames: 0, dataDraws: 0 };
+  private lastWrite = -Infinity;
+  private writtenGeneration = -1;
+  /** A write entry was invalidated: write in the next frame. */
+  private writeNow = false;
+  readonly stats: FrameStats = { frames: 0, dataFrames: 0, dataDraws: 0, writeFrames: 0 };
 
   constructor(store: S) {
     this.frame = { now: 0, taken: 0, store };
@@ -89,6 +111,7 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
       },
       invalidate: () => {
         entry.dirty = true;
+        if (entry.phase === 'write') this.writeNow = true;
       },
     };
   }
@@ -105,12 +128,31 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
     this.stats.frames++;
     if (changed) this.stats.dataFrames++;
     const entries = this.entries;
-    for (let i = 0; i < entries.length; i++) {
+    let drew = false;
+    let i = 0;
+    for (; i < entries.length && entries[i].phase === 'draw'; i++) {
       const e = entries[i];
       if (e.onData) {
         if (!changed && !e.dirty) continue;
         e.dirty = false;
         this.stats.dataDraws++;
+        drew = true;
+      }
+      e.cb(f);
+    }
+    if (changed) for (let j = i; j < entries.length; j++) if (entries[j].onData) entries[j].dirty = true;
+    const since = now - this.lastWrite;
+    const due = this.writeNow || live.generation !== this.writtenGeneration || since >= TEXT_MAX_DELAY_MS || (since >= TEXT_INTERVAL_MS && !drew);
+    if (!due) return;
+    this.lastWrite = now;
+    this.writtenGeneration = live.generation;
+    this.writeNow = false;
+    this.stats.writeFrames++;
+    for (; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.onData) {
+        if (!e.dirty) continue;
+        e.dirty = false;
       }
       e.cb(f);
     }
