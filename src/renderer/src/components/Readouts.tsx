@@ -28,7 +28,8 @@ export function Readouts() {
       setText(timeRef.current, formatTrialTime(live.trialTimeMs));
       const target = live.targetId === null ? undefined : store.state.targetById.get(live.targetId);
       setText(targetRef.current, live.targetId === null ? '—' : String(live.targetId));
-      setText(targetPosRef.current, target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '');
+      // Never empty: an empty text node leaves the layout tree, and its return lays out the page.
+      setText(targetPosRef.current, target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '\u00a0');
       const d = target && live.x !== null && live.y !== null ? Math.hypot(live.x - target.x, live.y - target.y) : null;
       setText(distRef.current, d === null ? '—' : `${formatNumber(d)} mm`);
     },
@@ -69,7 +70,9 @@ export function Readouts() {
           </span>
         </span>
         <span className="readout-sub w-targetpos" data-testid="readout-target-pos">
-          <span ref={targetPosRef} className="live-text" />
+          <span ref={targetPosRef} className="live-text">
+            {'\u00a0'}
+          </span>
         </span>
       </div>
       <div className="readout">

@@ -49,14 +49,18 @@ export function Scrubber() {
   }, [starts, durationS, size]);
 
   // The thumb moves by a transform over the track's width (kept by a ResizeObserver), so a
-  // position change repaints the thumb and never lays out the page.
-  const lastFrac = useRef(-1);
+  // position change repaints the thumb and never lays out the page. It moves in whole device
+  // pixels and only when the pixel changes: at 1× a 10-minute recording crosses one pixel of
+  // the track about once a second, and writing sub-pixel moves 20 times a second cost every
+  // one of those frames a style recalc and repaint for nothing visible. The slider's ARIA value
+  // follows the same steps.
+  const lastPx = useRef(-1);
   const trackW = useRef(0);
   useEffect(
     () =>
       observeSize(trackRef.current!, (w) => {
         trackW.current = w;
-        lastFrac.current = -1;
+        lastPx.current = -1;
       }),
     [],
   );
@@ -65,10 +69,13 @@ export function Scrubber() {
       const pb = store.state.playback;
       const pos = drag.current ?? (pb ? store.positionAt(now) : 0);
       const frac = pb ? secondsToFraction(pos, pb.durationS) : 0;
-      if (Math.abs(frac - lastFrac.current) < 1e-5) return;
-      lastFrac.current = frac;
-      fillRef.current!.style.transform = `scaleX(${frac})`;
-      thumbRef.current!.style.transform = `translateX(${(frac * trackW.current).toFixed(2)}px)`;
+      const dpr = window.devicePixelRatio || 1;
+      const px = Math.round(frac * trackW.current * dpr);
+      if (px === lastPx.current) return;
+      lastPx.current = px;
+      const w = trackW.current * dpr;
+      fillRef.current!.style.transform = `scaleX(${w > 0 ? px / w : frac})`;
+      thumbRef.current!.style.transform = `translateX(${px / dpr}px)`;
       trackRef.current!.setAttribute('aria-valuenow', pos.toFixed(3));
       trackRef.current!.setAttribute('aria-valuetext', formatClock(pos));
     },

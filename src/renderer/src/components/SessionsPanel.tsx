@@ -112,8 +112,11 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
       <span className="session-clients" title="Connected decoders">
         {s.clients} {s.clients === 1 ? 'client' : 'clients'}
       </span>
+      {/* A fixed box (see .session-pos-text): the 4 Hz position lays out this line, not the page. */}
       <span className="session-pos">
-        <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClock(s.positionS)} · {s.speed}×
+        <span className="session-pos-text live-text">
+          <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClock(s.positionS)} · {s.speed}×
+        </span>
       </span>
       <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`}>{describeFilters(s.filters)}</span>
       <button

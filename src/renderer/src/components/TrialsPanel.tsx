@@ -37,16 +37,7 @@ export function TrialsPanel() {
           {shown.length === trials.length ? `${trials.length}` : `${shown.length} of ${trials.length}`}
         </span>
       </header>
-      <input
-        type="search"
-        className="trial-search"
-        data-testid="trial-search"
-        placeholder="Search: 41 · t3 · ok · fail"
-        aria-label="Search trials"
-        spellCheck={false}
-        value={query}
-        onChange={(e) => setQuery(e.target.value)}
-      />
+      <TrialSearch query={query} onQuery={setQuery} />
       <div className="trial-table" role="table" aria-label="Trials" aria-rowcount={shown.length + 1}>
         <div className="trial-row trial-head" role="row">
           <span role="columnheader">Trial</span>
@@ -77,6 +68,22 @@ export function TrialsPanel() {
     </section>
   );
 }
+
+/** Its own component, so the list's re-renders (the live trial moves) leave the input alone. */
+const TrialSearch = memo(function TrialSearch({ query, onQuery }: { query: string; onQuery: (q: string) => void }) {
+  return (
+    <input
+      type="search"
+      className="trial-search"
+      data-testid="trial-search"
+      placeholder="Search: 41 · t3 · ok · fail"
+      aria-label="Search trials"
+      spellCheck={false}
+      value={query}
+      onChange={(e) => onQuery(e.target.value)}
+    />
+  );
+});
 
 interface TrialRowProps {
   t: TrialSummary;
