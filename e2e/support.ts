@@ -213,6 +213,38 @@ export async function flowCreatePlay(ctx: StudioCtx, code: string): Promise<void
   expect(b.spikes, 'spike pixels on the raster').toBeGreaterThan(200);
   // The session list says so too.
   await expect.poll(() => tid(page, `session-item-${code}`).getAttribute('data-status'), { timeout: 5000 }).toBe('playing');
+
+  // The clock and readouts are drawn on live canvases over their boxes; the DOM copy (what
+  // screen readers and these tests read) follows a few times a second, never per frame.
+  const clock = await liveTextSample(page, 'position-readout', 2000);
+  expect(clock.inkPixels, 'clock digits drawn on its canvas').toBeGreaterThan(30);
+  expect(clock.domChanges, 'DOM copy of the clock kept current').toBeGreaterThanOrEqual(2);
+  expect(clock.domChanges, 'DOM copy of the clock written at most ~2 times a second').toBeLessThanOrEqual(6);
+}
+
+/** Ink on a live value's canvas, and how often its DOM text changed over `ms`. */
+async function liveTextSample(page: Page, testId: string, ms: number): Promise<{ inkPixels: number; domChanges: number }> {
+  return page.evaluate(`new Promise((resolve) => {
+    const box = document.querySelector('[data-testid="${testId}"]');
+    const src = box.querySelector('canvas.live-text-canvas');
+    let inkPixels = 0;
+    if (src && src.width > 0) {
+      const c = document.createElement('canvas');
+      c.width = src.width;
+      c.height = src.height;
+      const cx = c.getContext('2d', { willReadFrequently: true });
+      cx.drawImage(src, 0, 0);
+      const d = cx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 128) inkPixels++;
+    }
+    let domChanges = 0;
+    const mo = new MutationObserver((records) => (domChanges += records.length));
+    mo.observe(box, { subtree: true, characterData: true, childList: true });
+    setTimeout(() => {
+      mo.disconnect();
+      resolve({ inkPixels, domChanges });
+    }, ${ms});
+  })`);
 }
 
 /**

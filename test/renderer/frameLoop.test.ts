@@ -127,10 +127,17 @@ describe('frame loop: DOM text on its own cadence, out of the frames that draw',
     expect(writeFrames.length).toBeLessThanOrEqual(1 + Math.ceil((times[119] - times[0]) / TEXT_MAX_DELAY_MS));
   });
 
-  it('a seek writes the text in the same frame as the redraw, however recent the last write', () => {
-    const { writeFrames, drawFrames } = run(new Array(30).fill(1), 30, 60, (f) => f === 7);
+  it('a seek writes the text in the same frame as the redraw, however recent the last write, and says it was a reset', () => {
+    const { writeFrames, drawFrames, loop, store } = run(new Array(30).fill(1), 30, 60, (f) => f === 7);
     expect(drawFrames).toContain(7);
     expect(writeFrames).toContain(7);
+    const resets: boolean[] = [];
+    loop.add(({ reset }) => resets.push(reset));
+    loop.step(1000);
+    store.reset();
+    loop.step(1016.7);
+    loop.step(1033.4);
+    expect(resets).toEqual([false, true, false]);
   });
 
   it('paused: a write entry that was invalidated runs in the next frame; otherwise nothing is written', () => {

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { describeFilters, formatBytes, formatClock, formatDuration, formatNumber, formatTrialTime } from '../../src/renderer/src/data/format.ts';
+import { describeFilters, formatBytes, formatClock, formatClockSeconds, formatDuration, formatNumber, formatTrialTime } from '../../src/renderer/src/data/format.ts';
 import { isTypingTarget, nextSpeedPreset, transportKeyAction, type KeyPress } from '../../src/renderer/src/data/keys.ts';
 import { clampSeek, fractionToSeconds, isContinuous } from '../../src/renderer/src/data/timeline.ts';
 import { nextRangeMax, niceCeil } from '../../src/renderer/src/data/ranges.ts';
 
 describe('time formatting', () => {
+  it('the session list shows whole seconds, floored, so it changes once a second and never runs ahead', () => {
+    expect(formatClockSeconds(0)).toBe('00:00');
+    expect(formatClockSeconds(7.175)).toBe('00:07');
+    expect(formatClockSeconds(59.999)).toBe('00:59');
+    expect(formatClockSeconds(192.45)).toBe('03:12');
+    expect(formatClockSeconds(-1)).toBe('00:00');
+    expect(formatClockSeconds(NaN)).toBe('00:00');
+    const shown = new Set(Array.from({ length: 40 }, (_, i) => formatClockSeconds(12 + i * 0.025)));
+    expect([...shown]).toEqual(['00:12']);
+  });
+
   it('formats positions as mm:ss.mmm, with a stable width', () => {
     expect(formatClock(0)).toBe('00:00.000');
     expect(formatClock(192.45)).toBe('03:12.450');

@@ -17,7 +17,7 @@ import { windowColumns } from '../data/liveBuffers.ts';
 import { nextRangeMax, niceCeil } from '../data/ranges.ts';
 import { observeSize, useFrame } from '../live/frameLoop.ts';
 import { withLiveContexts } from '../live/liveCanvas.ts';
-import { setText } from '../live/liveText.ts';
+import { useLiveTexts } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import type { StudioState } from '../state/store.ts';
 import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
@@ -59,7 +59,7 @@ const compact = (v: number) => (Math.abs(v) >= 1000 ? `${formatNumber(v / 1000, 
 export function LiveChart(props: LiveChartProps) {
   const store = useStore();
   const hostRef = useRef<HTMLDivElement>(null);
-  const valueRefs = useRef<Array<HTMLSpanElement | null>>([]);
+  const valueTexts = useLiveTexts(props.series.length);
   const windowS = useStudio((s) => s.windowS);
   const presentation = useStudio((s) => s.presentation);
   const fixed = useStudio((s) => props.fixedLimit?.(s) ?? null);
@@ -195,7 +195,7 @@ export function LiveChart(props: LiveChartProps) {
   // Hooks in a fixed order: `invalidate` is used by the effects above, which run after this.
   const writeValues = () => {
     const v = view.current;
-    for (let i = 0; i < props.series.length; i++) if (props.series[i].readout) setText(valueRefs.current[i], v.texts[i]);
+    for (let i = 0; i < props.series.length; i++) if (props.series[i].readout) valueTexts[i].set(v.texts[i]);
   };
 
   return (
@@ -210,12 +210,7 @@ export function LiveChart(props: LiveChartProps) {
                 <i className="swatch" style={{ background: s.color }} />
                 <span className="chart-value-label">{s.label}</span>
                 <span className="chart-value-num" data-testid={`${props.testId}-value-${s.label}`}>
-                  <span
-                    className="live-text"
-                    ref={(el) => {
-                      valueRefs.current[i] = el;
-                    }}
-                  >
+                  <span className="live-text" ref={valueTexts[i].ref}>
                     —
                   </span>
                 </span>

@@ -3,10 +3,9 @@
  * packet on screen; plus the session's filters as removable chips. Values are written from
  * the frame loop into fixed-width boxes, so nothing moves as they change.
  */
-import { useRef } from 'react';
 import { formatNumber, formatTrialTime, hasFilters } from '../data/format.ts';
 import { useFrame } from '../live/frameLoop.ts';
-import { setText } from '../live/liveText.ts';
+import { useLiveTexts } from '../live/liveText.ts';
 import { useFilters, useStore, useStudio } from '../state/hooks.ts';
 
 export function Readouts() {
@@ -14,24 +13,20 @@ export function Readouts() {
   const status = useStudio((s) => s.playback?.status ?? null);
   const selected = useStudio((s) => s.selected);
   const filters = useFilters();
-  const trialRef = useRef<HTMLSpanElement>(null);
-  const timeRef = useRef<HTMLSpanElement>(null);
-  const targetRef = useRef<HTMLSpanElement>(null);
-  const targetPosRef = useRef<HTMLSpanElement>(null);
-  const distRef = useRef<HTMLSpanElement>(null);
+  const [trialText, timeText, targetText, targetPosText, distText] = useLiveTexts(5);
 
-  // DOM writes: after the canvases are drawn, only in frames with new packets.
+  // Text on live canvases (live/liveText.ts), in frames with new packets; at once after a seek.
   useFrame(
-    ({ store }) => {
+    ({ store, reset }) => {
       const live = store.live;
-      setText(trialRef.current, live.trialId === null ? '—' : String(live.trialId));
-      setText(timeRef.current, formatTrialTime(live.trialTimeMs));
+      trialText.set(live.trialId === null ? '—' : String(live.trialId), reset);
+      timeText.set(formatTrialTime(live.trialTimeMs), reset);
       const target = live.targetId === null ? undefined : store.state.targetById.get(live.targetId);
-      setText(targetRef.current, live.targetId === null ? '—' : String(live.targetId));
-      // Never empty: an empty text node leaves the layout tree, and its return lays out the page.
-      setText(targetPosRef.current, target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '\u00a0');
+      targetText.set(live.targetId === null ? '—' : String(live.targetId), reset);
+      // Never empty: an empty DOM text node leaves the layout tree, and its return lays out the page.
+      targetPosText.set(target ? `(${formatNumber(target.x)}, ${formatNumber(target.y)}) mm` : '\u00a0', reset);
       const d = target && live.x !== null && live.y !== null ? Math.hypot(live.x - target.x, live.y - target.y) : null;
-      setText(distRef.current, d === null ? '—' : `${formatNumber(d)} mm`);
+      distText.set(d === null ? '—' : `${formatNumber(d)} mm`, reset);
     },
     { phase: 'write', onData: true },
   );
@@ -49,7 +44,7 @@ export function Readouts() {
       <div className="readout">
         <span className="readout-label">Trial</span>
         <span className="readout-value w-trial" data-testid="readout-trial">
-          <span ref={trialRef} className="live-text">
+          <span ref={trialText.ref} className="live-text">
             —
           </span>
         </span>
@@ -57,7 +52,7 @@ export function Readouts() {
       <div className="readout">
         <span className="readout-label">Trial time</span>
         <span className="readout-value w-time" data-testid="readout-trial-time">
-          <span ref={timeRef} className="live-text">
+          <span ref={timeText.ref} className="live-text">
             —
           </span>
         </span>
@@ -65,12 +60,12 @@ export function Readouts() {
       <div className="readout">
         <span className="readout-label">Target</span>
         <span className="readout-value w-target" data-testid="readout-target">
-          <span ref={targetRef} className="live-text">
+          <span ref={targetText.ref} className="live-text">
             —
           </span>
         </span>
         <span className="readout-sub w-targetpos" data-testid="readout-target-pos">
-          <span ref={targetPosRef} className="live-text">
+          <span ref={targetPosText.ref} className="live-text">
             {'\u00a0'}
           </span>
         </span>
@@ -78,7 +73,7 @@ export function Readouts() {
       <div className="readout">
         <span className="readout-label">Distance</span>
         <span className="readout-value w-dist" data-testid="readout-distance">
-          <span ref={distRef} className="live-text">
+          <span ref={distText.ref} className="live-text">
             —
           </span>
         </span>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { SessionSummary } from '../../../shared/studioApi.ts';
 import { isValidSessionCode } from '../../../shared/wire.ts';
-import { describeFilters, formatClock, hasFilters } from '../data/format.ts';
+import { describeFilters, formatClockSeconds, hasFilters } from '../data/format.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
 
@@ -115,7 +115,7 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
       {/* A fixed box (see .session-pos-text): the 4 Hz position lays out this line, not the page. */}
       <span className="session-pos">
         <span className="session-pos-text live-text">
-          <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClock(s.positionS)} · {s.speed}×
+          <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClockSeconds(s.positionS)} · {s.speed}×
         </span>
       </span>
       <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`}>{describeFilters(s.filters)}</span>

@@ -1,9 +1,8 @@
 /** Play/pause, stop, the scrubber, the position readout, speed and loop. */
-import { useRef } from 'react';
 import { formatClock, formatSpeed } from '../data/format.ts';
 import { SPEED_PRESETS } from '../data/keys.ts';
 import { useFrame } from '../live/frameLoop.ts';
-import { setText } from '../live/liveText.ts';
+import { useLiveTexts } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { LoopIcon, PauseIcon, PlayIcon, StopIcon } from './Icons.tsx';
 import { Scrubber } from './Scrubber.tsx';
@@ -16,19 +15,9 @@ export function Transport() {
   const durationS = useStudio((s) => s.playback?.durationS ?? 0);
   const disabled = status === null;
   const playing = status === 'playing';
-  const posRef = useRef<HTMLSpanElement>(null);
-  const lastText = useRef('');
+  const [posText] = useLiveTexts(1);
 
-  useFrame(
-    ({ now }) => {
-      const text = formatClock(store.positionAt(now));
-      if (text !== lastText.current) {
-        lastText.current = text;
-        setText(posRef.current, text);
-      }
-    },
-    { phase: 'write' },
-  );
+  useFrame(({ now, reset }) => posText.set(formatClock(store.positionAt(now)), reset), { phase: 'write' });
 
   const speeds: number[] = SPEED_PRESETS.includes(speed as (typeof SPEED_PRESETS)[number]) ? [...SPEED_PRESETS] : [...SPEED_PRESETS, speed].sort((a, b) => a - b);
 
@@ -62,7 +51,7 @@ export function Transport() {
       <Scrubber />
       <div className="clock" aria-live="off">
         <span className="clock-position" data-testid="position-readout">
-          <span ref={posRef} className="live-text">
+          <span ref={posText.ref} className="live-text">
             00:00.000
           </span>
         </span>

@@ -16,6 +16,15 @@ export function formatClock(seconds: number): string {
   return `${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(frac).padStart(3, '0')}`;
 }
 
+/**
+ * `mm:ss`, whole seconds (floored): the session list's position. It changes once a second, so
+ * the list's 4 Hz updates leave the page's layout alone three times in four.
+ */
+export function formatClockSeconds(seconds: number): string {
+  const s = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds + 1e-9) : 0;
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
 /** `9:41` style, for summaries (not live readouts). */
 export function formatDuration(seconds: number): string {
   const total = Math.max(0, Math.round(Number.isFinite(seconds) ? seconds : 0));

@@ -29,6 +29,8 @@ export interface FrameContext<S extends FrameSource = StudioStore> {
   now: number;
   /** Packets taken into the live buffers this frame. */
   taken: number;
+  /** The live buffers were reset this frame (seek, new session): show the new state at once. */
+  reset: boolean;
   store: S;
 }
 
@@ -96,7 +98,7 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
   readonly stats: FrameStats = { frames: 0, dataFrames: 0, dataDraws: 0, writeFrames: 0 };
 
   constructor(store: S) {
-    this.frame = { now: 0, taken: 0, store };
+    this.frame = { now: 0, taken: 0, reset: false, store };
   }
 
   add(cb: FrameCallback<S>, opts: FrameOptions = {}): FrameHandle {
@@ -122,7 +124,8 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
     f.now = now;
     f.taken = f.store.advance(now);
     const live = f.store.live;
-    const changed = live.generation !== this.seenGeneration || live.packets !== this.seenPackets;
+    f.reset = live.generation !== this.seenGeneration;
+    const changed = f.reset || live.packets !== this.seenPackets;
     this.seenGeneration = live.generation;
     this.seenPackets = live.packets;
     this.stats.frames++;
