@@ -6,13 +6,12 @@
  *   the live buffers changed (a packet was taken, or they were reset) or after `invalidate()`
  *   (a resize, another window): packets come at 40 Hz, the display runs at 60 Hz, so about one
  *   frame in three has nothing new and does no drawing at all.
- * - `write`: DOM text and styles (readouts, clock, scrubber). They run after every canvas is
- *   drawn, because setting a canvas font or drawing text needs clean style and layout: a DOM
- *   write before a canvas draw would force a synchronous layout in the middle of the frame.
- *   They also run on their own cadence, at most every TEXT_INTERVAL_MS and preferably in a
- *   frame that drew nothing: a text change costs the frame a style, layout, paint and
- *   layerize pass, and landing it in the frame after the canvases (at 40 Hz on a 60 Hz display
- *   one frame in three has no packet) keeps the two costs out of one frame. Nobody reads a
+ * - `write`: the values people read (clock, readouts, chart values: live/liveText.ts) and DOM
+ *   styles (the scrubber). They run after every canvas is drawn, because setting a canvas font
+ *   needs clean style: a DOM write before a canvas draw could force a style or layout pass in
+ *   the middle of the frame. They also run on their own cadence, at most every
+ *   TEXT_INTERVAL_MS and preferably in a frame that drew nothing (at 40 Hz on a 60 Hz display
+ *   one frame in three has no packet), which spreads the work over the frames. Nobody reads a
  *   number that changes 40 times a second; 20 times is still smooth for the clock and thumb.
  *   A seek (the live buffers reset) writes at once, and TEXT_MAX_DELAY_MS bounds the wait
  *   when every frame draws (20×).
