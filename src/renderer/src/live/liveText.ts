@@ -41,6 +41,10 @@ interface TextStyle {
   baseline: number;
   /** Advance of the widest digit: digits are drawn in cells of this width (tabular figures). */
   digit: number;
+  /** The font's digits are all that wide already: the text is drawn in one call. */
+  tabular: boolean;
+  /** Advances of the other characters, measured once per style. */
+  widths: Map<string, number>;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -128,7 +132,12 @@ export class LiveText {
     const ascent = m.fontBoundingBoxAscent;
     const descent = m.fontBoundingBoxDescent;
     let digit = 0;
-    for (let d = 0; d < 10; d++) digit = Math.max(digit, ctx.measureText(String(d)).width);
+    let narrowest = Infinity;
+    for (let d = 0; d < 10; d++) {
+      const w = ctx.measureText(String(d)).width;
+      digit = Math.max(digit, w);
+      narrowest = Math.min(narrowest, w);
+    }
     const align = cs.textAlign === 'right' || cs.textAlign === 'end' ? 'right' : cs.textAlign === 'center' ? 'center' : 'left';
     return {
       font: ctx.font,
@@ -137,6 +146,8 @@ export class LiveText {
       // CSS puts the glyphs' ascent + descent in the middle of the line box (half-leading).
       baseline: (this.cssH - (ascent + descent)) / 2 + ascent,
       digit,
+      tabular: digit - narrowest < 0.01,
+      widths: new Map(),
     };
   }
 
@@ -150,22 +161,32 @@ export class LiveText {
     ctx.font = st.font;
     ctx.fillStyle = st.color;
     ctx.textBaseline = 'alphabetic';
-    ctx.textAlign = 'left';
     const text = this.text;
-    // Tabular figures (the CSS has font-variant-numeric: tabular-nums; canvas text has no such
-    // setting): each digit centred in a cell of the widest digit, so values do not jitter.
+    if (st.tabular) {
+      // Most UI fonts' digits are tabular already: one call, aligned by the canvas.
+      ctx.textAlign = st.align;
+      ctx.fillText(text, st.align === 'right' ? this.cssW : st.align === 'center' ? this.cssW / 2 : 0, st.baseline);
+      return;
+    }
+    // Tabular figures by hand (CSS says font-variant-numeric: tabular-nums; canvas text has no
+    // such setting): each digit centred in a cell of the widest digit, so values do not jitter.
+    ctx.textAlign = 'left';
+    const natural = (ch: string) => {
+      let w = st.widths.get(ch);
+      if (w === undefined) st.widths.set(ch, (w = ctx.measureText(ch).width));
+      return w;
+    };
     let width = 0;
-    for (let i = 0; i < text.length; i++) width += isDigit(text.charCodeAt(i)) ? st.digit : ctx.measureText(text[i]).width;
+    for (let i = 0; i < text.length; i++) width += isDigit(text.charCodeAt(i)) ? st.digit : natural(text[i]);
     let x = st.align === 'right' ? this.cssW - width : st.align === 'center' ? (this.cssW - width) / 2 : 0;
     for (let i = 0; i < text.length; i++) {
       const ch = text[i];
       if (isDigit(text.charCodeAt(i))) {
-        const w = ctx.measureText(ch).width;
-        ctx.fillText(ch, x + (st.digit - w) / 2, st.baseline);
+        ctx.fillText(ch, x + (st.digit - natural(ch)) / 2, st.baseline);
         x += st.digit;
       } else {
         ctx.fillText(ch, x, st.baseline);
-        x += ctx.measureText(ch).width;
+        x += natural(ch);
       }
     }
   }
