@@ -62,19 +62,27 @@ export async function positionS(page: Page): Promise<number> {
 }
 
 /**
+ * In-page source of `pixelsOf(canvas)`: the RGBA pixels of a copy of the canvas, so the studio's
+ * own canvas is never read back (and Chromium does not warn about it).
+ */
+const PIXELS_OF = `function pixelsOf(src) {
+  const c = document.createElement('canvas');
+  c.width = src.width;
+  c.height = src.height;
+  const cx = c.getContext('2d', { willReadFrequently: true });
+  cx.drawImage(src, 0, 0);
+  return cx.getImageData(0, 0, c.width, c.height).data;
+}`;
+
+/**
  * A fingerprint of the raster canvas's pixels (getImageData), plus how many are lit. Passed as
  * a string: the test transform must not inject helpers into code that runs in the page.
  */
 export async function rasterPixels(page: Page): Promise<{ hash: number; spikes: number; w: number; h: number }> {
   return page.evaluate(`(() => {
+    ${PIXELS_OF}
     const src = document.querySelector('[data-testid="raster-canvas"]');
-    // Read a copy, so the studio's own canvas is never read back (and Chromium does not warn).
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const cx = c.getContext('2d', { willReadFrequently: true });
-    cx.drawImage(src, 0, 0);
-    const d = cx.getImageData(0, 0, c.width, c.height).data;
+    const d = pixelsOf(src);
     let hash = 2166136261 >>> 0, spikes = 0;
     for (let i = 0; i < d.length; i += 4) {
       hash = Math.imul(hash ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16)), 16777619) >>> 0;
@@ -82,7 +90,7 @@ export async function rasterPixels(page: Page): Promise<{ hash: number; spikes: 
       // grid greys are darker (b < 220), the background near black.
       if (d[i + 2] >= 220 && d[i + 1] >= 170) spikes++;
     }
-    return { hash, spikes, w: c.width, h: c.height };
+    return { hash, spikes, w: src.width, h: src.height };
   })()`);
 }
 
@@ -225,16 +233,12 @@ export async function flowCreatePlay(ctx: StudioCtx, code: string): Promise<void
 /** Ink on a live value's canvas, and how often its DOM text changed over `ms`. */
 async function liveTextSample(page: Page, testId: string, ms: number): Promise<{ inkPixels: number; domChanges: number }> {
   return page.evaluate(`new Promise((resolve) => {
+    ${PIXELS_OF}
     const box = document.querySelector('[data-testid="${testId}"]');
     const src = box.querySelector('canvas.live-text-canvas');
     let inkPixels = 0;
     if (src && src.width > 0) {
-      const c = document.createElement('canvas');
-      c.width = src.width;
-      c.height = src.height;
-      const cx = c.getContext('2d', { willReadFrequently: true });
-      cx.drawImage(src, 0, 0);
-      const d = cx.getImageData(0, 0, c.width, c.height).data;
+      const d = pixelsOf(src);
       for (let i = 3; i < d.length; i += 4) if (d[i] > 128) inkPixels++;
     }
     let domChanges = 0;
