@@ -255,6 +255,25 @@ describe('StudioStore (the renderer’s mirror of the engine)', () => {
     expect(store.positionAt(32)).toBe(100); // paused: the snapshot's position
   });
 
+  it('tells React the trial and target on screen when the frame loop publishes them, once per change, not in the frame that takes the packet', async () => {
+    const { f, store } = await started();
+    f.emit('playback:demo', f.snap('demo', { status: 'playing', positionS: 5, packetsSent: 10 }));
+    f.emit('packets:demo', { code: 'demo', packets: [packet(10, 5), packet(11, 5.025)] });
+    let renders = 0;
+    const off = store.subscribe(() => renders++);
+    store.advance(0);
+    store.advance(1000);
+    expect(store.live.trialId).toBe(0);
+    expect(store.state.liveTrialId).toBe(null);
+    expect(renders).toBe(0);
+    store.publishLive();
+    expect(store.state.liveTrialId).toBe(0);
+    expect(store.state.liveTargetId).toBe(3);
+    store.publishLive();
+    expect(renders).toBe(1);
+    off();
+  });
+
   it('shows the position from packets while playing, from the snapshot otherwise', async () => {
     const { f, store } = await started();
     f.emit('playback:demo', f.snap('demo', { status: 'playing', positionS: 5, packetsSent: 10 }));

@@ -20,6 +20,7 @@ const host = selectHost();
 const store = new StudioStore(host);
 store.start();
 const loop = new FrameLoop(store);
+loop.add(() => store.publishLive(), { phase: 'write', onData: true });
 loop.start();
 
 // Electron's full screen / View › Presentation reaches the store as the `presentation` event.

@@ -4,7 +4,8 @@
  * remove the filter), and on a canvas above it the cursor's last ~2 s and the current target.
  * Both layers use the same fit (data/workspace.ts).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import type { TargetSummary } from '../../../shared/studioApi.ts';
 import { formatNumber } from '../data/format.ts';
 import { TRAIL_PACKETS } from '../data/liveBuffers.ts';
 import { fitWorkspace, type WorkspaceFit } from '../data/workspace.ts';
@@ -17,7 +18,6 @@ import { COLORS } from './theme.ts';
 const MARGIN_PX = 26;
 
 export function Workspace() {
-  const store = useStore();
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ w: 0, h: 0 });
@@ -75,46 +75,69 @@ export function Workspace() {
             </g>
           )}
           {size.w > 0 &&
-            targets.map((t) => {
-              const cx = fit.ox + t.x * fit.scale;
-              const cy = fit.oy - t.y * fit.scale;
-              const active = filters.target_id === t.id;
-              const current = liveTarget === t.id;
-              return (
-                <g
-                  key={t.id}
-                  className={`target${active ? ' is-filter' : ''}${current ? ' is-current' : ''}${t.numTrials === 0 ? ' is-empty' : ''}`}
-                  data-testid={`target-${t.id}`}
-                  data-target-id={t.id}
-                  role="button"
-                  tabIndex={0}
-                  aria-pressed={active}
-                  aria-label={`Target ${t.id} at (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm, ${t.numTrials} trials${active ? ', filtering' : ''}`}
-                  onClick={() => void store.toggleTarget(t.id)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter') {
-                      e.preventDefault();
-                      void store.toggleTarget(t.id);
-                    }
-                  }}
-                >
-                  <title>{`Target ${t.id} · (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm · ${t.numTrials} trials — click to ${active ? 'remove the filter' : 'filter by it'}`}</title>
-                  <circle className="target-hit" cx={cx} cy={cy} r={radius + 4} />
-                  <circle className="target-dot" cx={cx} cy={cy} r={radius} />
-                  {labels && (
-                    <text className="target-label" x={cx} y={cy} dy="0.35em">
-                      {t.id}
-                    </text>
-                  )}
-                </g>
-              );
-            })}
+            targets.map((t) => (
+              <TargetDot
+                key={t.id}
+                t={t}
+                cx={fit.ox + t.x * fit.scale}
+                cy={fit.oy - t.y * fit.scale}
+                radius={radius}
+                label={labels}
+                active={filters.target_id === t.id}
+                current={liveTarget === t.id}
+              />
+            ))}
         </svg>
         <canvas ref={canvasRef} className="workspace-canvas" data-testid="workspace-canvas" />
       </div>
     </section>
   );
 }
+
+interface TargetDotProps {
+  t: TargetSummary;
+  cx: number;
+  cy: number;
+  radius: number;
+  label: boolean;
+  active: boolean;
+  current: boolean;
+}
+
+/**
+ * One target: click (or Enter) to filter the session by it, again to remove the filter.
+ * Memoized: when the current target changes, two of them re-render, not all of them.
+ */
+const TargetDot = memo(function TargetDot({ t, cx, cy, radius, label, active, current }: TargetDotProps) {
+  const store = useStore();
+  return (
+    <g
+      className={`target${active ? ' is-filter' : ''}${current ? ' is-current' : ''}${t.numTrials === 0 ? ' is-empty' : ''}`}
+      data-testid={`target-${t.id}`}
+      data-target-id={t.id}
+      role="button"
+      tabIndex={0}
+      aria-pressed={active}
+      aria-label={`Target ${t.id} at (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm, ${t.numTrials} trials${active ? ', filtering' : ''}`}
+      onClick={() => void store.toggleTarget(t.id)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          void store.toggleTarget(t.id);
+        }
+      }}
+    >
+      <title>{`Target ${t.id} · (${formatNumber(t.x)}, ${formatNumber(t.y)}) mm · ${t.numTrials} trials — click to ${active ? 'remove the filter' : 'filter by it'}`}</title>
+      <circle className="target-hit" cx={cx} cy={cy} r={radius + 4} />
+      <circle className="target-dot" cx={cx} cy={cy} r={radius} />
+      {label && (
+        <text className="target-label" x={cx} y={cy} dy="0.35em">
+          {t.id}
+        </text>
+      )}
+    </g>
+  );
+});
 
 /**
  * The trail fades and thins with age. It is stroked in bands of TRAIL_BAND segments, one

@@ -289,14 +289,21 @@ export class StudioStore {
     } else {
       n = this.pacer.drain(this.sink);
     }
-    if (n > 0) {
-      this.lastPacketMs = nowMs;
-      const live = this.live;
-      if (live.trialId !== this.state.liveTrialId || live.targetId !== this.state.liveTargetId) {
-        this.set({ liveTrialId: live.trialId, liveTargetId: live.targetId });
-      }
-    }
+    if (n > 0) this.lastPacketMs = nowMs;
     return n;
+  }
+
+  /**
+   * Publishes the trial and target of the packet on screen to React (the trial list's marker,
+   * the current target on the map) when they changed. The frame loop calls it in its write
+   * phase: the React render and the restyle it brings land in a frame that draws no canvas,
+   * not in the one that took the packet.
+   */
+  publishLive(): void {
+    const live = this.live;
+    if (live.trialId !== this.state.liveTrialId || live.targetId !== this.state.liveTargetId) {
+      this.set({ liveTrialId: live.trialId, liveTargetId: live.targetId });
+    }
   }
 
   /** Session-timeline position to show now: from packets while they flow, else the snapshot. */
