@@ -13,6 +13,7 @@ import './styles/presentation.css';
 import { App } from './App.tsx';
 import { selectHost } from './host/index.ts';
 import { FrameLoop, FrameLoopContext } from './live/frameLoop.ts';
+import { DOM_TEXT_MS, flushLiveTexts } from './live/liveText.ts';
 import { StoreContext } from './state/hooks.ts';
 import { StudioStore } from './state/store.ts';
 
@@ -20,7 +21,19 @@ const host = selectHost();
 const store = new StudioStore(host);
 store.start();
 const loop = new FrameLoop(store);
-loop.add(() => store.publishLive(), { phase: 'write', onData: true });
+// The DOM copies of the live values and the trial and target React shows (the trial list's
+// marker, the current target on the map) follow the packets on screen together, every
+// DOM_TEXT_MS and at once after a seek: one frame of layout and paint twice a second.
+let domSyncedMs = -Infinity;
+loop.add(
+  ({ now, reset }) => {
+    if (!reset && now - domSyncedMs < DOM_TEXT_MS) return;
+    domSyncedMs = now;
+    flushLiveTexts();
+    store.publishLive();
+  },
+  { phase: 'write' },
+);
 loop.start();
 
 // Electron's full screen / View › Presentation reaches the store as the `presentation` event.

@@ -2,8 +2,8 @@
  * Text the frame loop changes many times a second: the clock, the readouts, the chart values.
  *
  * Each value is drawn on a small live (desynchronized) canvas laid over its fixed box, and the
- * same text is kept in the box's DOM, transparent, refreshed at most every DOM_TEXT_MS (and at
- * once after a seek): the DOM copy is what screen readers, selection and the tests read. Why:
+ * same text is kept in the box's DOM, transparent, refreshed every DOM_TEXT_MS (flushLiveTexts;
+ * at once after a seek): the DOM copy is what screen readers, selection and the tests read. Why:
  * every DOM text change costs its frame the page's whole rendering lifecycle — layout,
  * pre-paint, paint, layerize and commit, 2–3 ms a frame in a software-rendered page (measured
  * in bench/renderer.ts, 20 such frames a second) — where a fillText on a live canvas costs a
@@ -49,18 +49,17 @@ interface TextStyle {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-/**
- * Live values whose DOM copy is behind, written together by one timer: one rendering lifecycle
- * every DOM_TEXT_MS for all of them, and none in the frames that draw.
- */
+/** Live values whose DOM copy is behind what their canvas shows. */
 const behind = new Set<LiveText>();
-let flushTimer: ReturnType<typeof setTimeout> | null = null;
-function flushSoon(): void {
-  flushTimer ??= setTimeout(() => {
-    flushTimer = null;
-    for (const t of behind) t.syncDom();
-    behind.clear();
-  }, DOM_TEXT_MS);
+
+/**
+ * Brings every DOM copy up to date at once. The frame loop calls it at most every DOM_TEXT_MS
+ * (main.tsx), together with the other low-rate DOM updates, so that they cost one frame's
+ * layout and paint instead of one frame each.
+ */
+export function flushLiveTexts(): void {
+  for (const t of behind) t.syncDom();
+  behind.clear();
 }
 
 /** One live value: a fixed `.live-text` box with a canvas over it. */
@@ -92,7 +91,7 @@ export class LiveText {
     });
   }
 
-  /** Shows `text` now; the DOM copy follows within DOM_TEXT_MS, or at once with `domNow` (a seek). */
+  /** Shows `text` now; the DOM copy follows at the next flush, or at once with `domNow` (a seek). */
   set(text: string, domNow = false): void {
     if (text !== this.text) {
       this.text = text;
@@ -103,7 +102,6 @@ export class LiveText {
       this.syncDom();
     } else if (this.box.firstChild?.nodeType !== 3 || (this.box.firstChild as Text).data !== text) {
       behind.add(this);
-      flushSoon();
     }
   }
 

@@ -296,8 +296,8 @@ export class StudioStore {
   /**
    * Publishes the trial and target of the packet on screen to React (the trial list's marker,
    * the current target on the map) when they changed. The frame loop calls it in its write
-   * phase: the React render and the restyle it brings land in a frame that draws no canvas,
-   * not in the one that took the packet.
+   * phase, with the live values' DOM copies (main.tsx): the React render and the restyle it
+   * brings land in a frame that draws no canvas, and in the same one as the other DOM updates.
    */
   publishLive(): void {
     const live = this.live;
