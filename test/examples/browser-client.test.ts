@@ -174,7 +174,11 @@ ${snippet}</script>`;
     // (the values are fetched asynchronously, so keep the order with promises).
     const logged: Array<Promise<{ label: string; value: unknown }>> = [];
     let packetsLogged = 0;
+    // Stops before the page closes: a value fetched from a closed page rejects, and a rejection
+    // nobody awaits fails the whole run (seen once under load).
+    let collecting = true;
     page.on('console', (msg) => {
+      if (!collecting) return;
       const args = msg.args();
       if (args.length !== 2) return;
       if (msg.text().startsWith('Packet:')) packetsLogged++;
@@ -183,6 +187,7 @@ ${snippet}</script>`;
     await page.setContent(html);
     const deadline = Date.now() + 10_000;
     while (packetsLogged < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    collecting = false;
     expect(errors).toEqual([]);
     const logs = await Promise.all(logged);
 
