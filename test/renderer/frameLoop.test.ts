@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameLoop, TEXT_INTERVAL_MS, TEXT_MAX_DELAY_MS, type FrameSource } from '../../src/renderer/src/live/frameLoop.ts';
-import { setText } from '../../src/renderer/src/live/liveText.ts';
+import { writeText } from '../../src/renderer/src/live/liveText.ts';
 
 /** A store whose packets arrive on a schedule: `due[i]` packets become due in frame i. */
 function fakeStore(due: number[]): FrameSource & { frame: number; reset(): void } {
@@ -154,12 +154,13 @@ describe('frame loop: DOM text on its own cadence, out of the frames that draw',
 });
 
 describe('live text', () => {
-  /** Just enough of a DOM element for setText: one text child, counted writes. */
+  /** Just enough of a live value's box for writeText: a text child (then its canvas), counted writes. */
   function fakeElement(initial: string) {
     const log: string[] = [];
     const text = {
       nodeType: 3,
-      nextSibling: null,
+      // The canvas the value is drawn on follows the text node.
+      nextSibling: { nodeName: 'CANVAS' },
       _data: initial,
       get data() {
         return this._data;
@@ -182,11 +183,11 @@ describe('live text', () => {
     return { el: el as unknown as HTMLElement, log };
   }
 
-  it('changes the text node in place (no new node, so no page relayout) and skips unchanged values', () => {
+  it('changes the text node in place, beside the canvas (no new node, so no page relayout), and skips unchanged values', () => {
     const { el, log } = fakeElement('—');
-    setText(el, '12.5 mm');
-    setText(el, '12.5 mm');
-    setText(el, '12.6 mm');
+    writeText(el, '12.5 mm');
+    writeText(el, '12.5 mm');
+    writeText(el, '12.6 mm');
     expect(log).toEqual(['data=12.5 mm', 'data=12.6 mm']);
     expect(el.textContent).toBe('12.6 mm');
   });

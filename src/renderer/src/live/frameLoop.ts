@@ -44,13 +44,13 @@ export type FrameCallback<S extends FrameSource = StudioStore> = (frame: FrameCo
 
 export type FramePhase = 'draw' | 'write';
 
-/** DOM text is written at most this often (ms)... */
+/** The write phase runs at most this often (ms)... */
 export const TEXT_INTERVAL_MS = 40;
 /** ...and, while anything changes, at least this often even when every frame draws. */
 export const TEXT_MAX_DELAY_MS = 100;
 
 export interface FrameOptions {
-  /** `draw` (canvases, default) runs before `write` (DOM text and styles). */
+  /** `draw` (the plots' canvases, default) runs before `write` (the values people read, DOM styles). */
   phase?: FramePhase;
   /**
    * Only in frames where the live buffers changed, or after `invalidate()`. A `write` entry

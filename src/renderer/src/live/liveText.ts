@@ -16,20 +16,21 @@ import { liveContext } from './liveCanvas.ts';
 /** The DOM copy of a live value is refreshed at most this often (ms). */
 export const DOM_TEXT_MS = 500;
 
+/** A live value's DOM text: the box's first child, when it is a text node. */
+function textNodeOf(box: HTMLElement): Text | null {
+  const node = box.firstChild;
+  return node !== null && node.nodeType === 3 /* Node.TEXT_NODE */ ? (node as Text) : null;
+}
+
 /**
- * Writes a text only when it changed (no DOM work for identical frames), and then by changing
- * the existing text node's data: assigning `textContent` would replace the node, and a new node
- * means a new layout object, which lays out the whole page instead of one line.
+ * Writes a live value's DOM text only when it changed, and then by changing the existing text
+ * node's data: replacing the node would make a new layout object, which lays out the whole
+ * page instead of one line. A box without one gets a text node before its canvas.
  */
-export function setText(el: HTMLElement | null, text: string): void {
-  if (!el) return;
-  const node = el.firstChild;
-  if (node !== null && node.nodeType === 3 /* Node.TEXT_NODE */ && node.nextSibling === null) {
-    const t = node as Text;
-    if (t.data !== text) t.data = text;
-  } else if (el.textContent !== text) {
-    el.textContent = text;
-  }
+export function writeText(box: HTMLElement, text: string): void {
+  const node = textNodeOf(box);
+  if (node === null) box.insertBefore(document.createTextNode(text), box.firstChild);
+  else if (node.data !== text) node.data = text;
 }
 
 /** How the box draws its text, read from its computed style (again after each resize). */
@@ -100,19 +101,14 @@ export class LiveText {
     if (domNow) {
       behind.delete(this);
       this.syncDom();
-    } else if (this.box.firstChild?.nodeType !== 3 || (this.box.firstChild as Text).data !== text) {
+    } else if (textNodeOf(this.box)?.data !== text) {
       behind.add(this);
     }
   }
 
-  /** Writes the shown text into the box's DOM text node (changed in place: see setText). */
+  /** Writes the shown text into the box's DOM copy. */
   syncDom(): void {
-    const node = this.box.firstChild;
-    if (node !== null && node.nodeType === 3) {
-      if ((node as Text).data !== this.text) (node as Text).data = this.text;
-    } else {
-      this.box.insertBefore(document.createTextNode(this.text), this.box.firstChild);
-    }
+    writeText(this.box, this.text);
   }
 
   destroy(): void {
