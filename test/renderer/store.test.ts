@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PlaybackSnapshot, SessionSummary, StudioApi, StudioEvent, StudioEventMap, StudioPacket } from '../../src/shared/studioApi.ts';
+import type { ClientSummary, PlaybackSnapshot, SessionSummary, StudioApi, StudioEvent, StudioEventMap, StudioPacket } from '../../src/shared/studioApi.ts';
 import type { SessionFilters } from '../../src/shared/wire.ts';
 import type { StudioHost } from '../../src/renderer/src/host/index.ts';
 import { StudioStore } from '../../src/renderer/src/state/store.ts';
@@ -271,6 +271,47 @@ describe('StudioStore (the renderer’s mirror of the engine)', () => {
     expect(store.state.liveTargetId).toBe(3);
     store.publishLive();
     expect(renders).toBe(1);
+    off();
+  });
+
+  it('with the frame loop batching, renders the polled session list, clients and metrics once per publish, latest values only; a session deleted here is not brought back by an older list', async () => {
+    const f = fakeHost();
+    f.sessions.set('demo', f.snap('demo'));
+    f.sessions.set('lab-1', f.snap('lab-1'));
+    const store = new StudioStore(f.host);
+    store.batchServerState = true;
+    store.start();
+    f.emitSessions();
+    await tick();
+    // The first list shows at once (it ends "loading sessions") and picks the session to follow.
+    expect(store.state.sessionsLoaded).toBe(true);
+    expect(store.state.sessions.map((s) => s.code)).toEqual(['demo', 'lab-1']);
+    expect(store.state.selected).toBe('demo');
+
+    let renders = 0;
+    const off = store.subscribe(() => renders++);
+    const client = (packetsSent: number): ClientSummary => ({ id: 1, session: 'demo', endpoint: 'binary', address: '127.0.0.1', packetsSent, drops: 0, bufferedBytes: 0 });
+    f.emit('clients:', [client(10)]);
+    f.emit('clients:', [client(20)]);
+    f.sessions.set('demo', f.snap('demo', { positionS: 3 }));
+    f.emitSessions();
+    f.emit('metrics:', { latenessP50Ms: 1, latenessP99Ms: 2, latenessMaxMs: 3, clients: 1, sessions: 2, rssMb: 90, eventLoopLagP99Ms: 1 });
+    expect(renders).toBe(0);
+    expect(store.state.clients).toEqual([]);
+    store.publishLive();
+    expect(renders).toBe(1);
+    expect(store.state.clients).toEqual([client(20)]);
+    expect(store.state.sessions.find((s) => s.code === 'demo')?.positionS).toBe(3);
+    expect(store.state.metrics?.rssMb).toBe(90);
+    store.publishLive();
+    expect(renders).toBe(1); // nothing new: no render
+
+    // An older list still waiting when the user deletes a session must not resurrect it.
+    f.emitSessions();
+    await store.deleteSession('lab-1');
+    expect(store.state.sessions.map((s) => s.code)).toEqual(['demo']);
+    store.publishLive();
+    expect(store.state.sessions.map((s) => s.code)).toEqual(['demo']);
     off();
   });
 

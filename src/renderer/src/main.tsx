@@ -19,11 +19,13 @@ import { StudioStore } from './state/store.ts';
 
 const host = selectHost();
 const store = new StudioStore(host);
+store.batchServerState = true;
 store.start();
 const loop = new FrameLoop(store);
-// The DOM copies of the live values and the trial and target React shows (the trial list's
-// marker, the current target on the map) follow the packets on screen together, every
-// DOM_TEXT_MS and at once after a seek: one frame of layout and paint twice a second.
+// The DOM copies of the live values, the trial and target React shows (the trial list's marker,
+// the current target on the map) and the server's session list, clients and metrics are brought
+// up to date together, every DOM_TEXT_MS and at once after a seek: one frame of layout and paint
+// twice a second.
 let domSyncedMs = -Infinity;
 loop.add(
   ({ now, reset }) => {

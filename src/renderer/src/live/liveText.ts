@@ -151,10 +151,16 @@ export class LiveText {
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.cssW, this.cssH);
-    const st = (this.style ??= this.readStyle());
-    ctx.font = st.font;
-    ctx.fillStyle = st.color;
-    ctx.textBaseline = 'alphabetic';
+    let st = this.style;
+    if (st === null) {
+      // Set once per style (a resize resets the context's state and clears the style): assigning
+      // ctx.font, even the same font again, makes Chromium re-resolve it against the document,
+      // which here invalidated the layout of the page's SVG (a full layout, a few times a second).
+      st = this.style = this.readStyle();
+      ctx.font = st.font;
+      ctx.fillStyle = st.color;
+      ctx.textBaseline = 'alphabetic';
+    }
     const text = this.text;
     if (st.tabular) {
       // Most UI fonts' digits are tabular already: one call, aligned by the canvas.

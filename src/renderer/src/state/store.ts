@@ -68,6 +68,9 @@ export interface StudioState {
   liveTargetId: number | null;
 }
 
+/** State the server pushes a few times a second while playing: counters and positions, mostly. */
+type ServerStateKey = 'sessions' | 'clients' | 'metrics';
+
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
@@ -94,6 +97,17 @@ export class StudioStore {
   private autoCreateTried = false;
   private nextToastId = 1;
   private pendingStep: { target: number; at: number } | null = null;
+  /**
+   * The server's polled state (session list, clients, metrics) received since the last
+   * publishLive(), when the frame loop batches it (`batchServerState`); null when none waits.
+   */
+  private pendingServer: Pick<Partial<StudioState>, ServerStateKey> | null = null;
+  /**
+   * Hold the polled server state for the frame loop's next DOM frame (publishLive) instead of
+   * rendering it as it arrives. main.tsx turns it on with the frame loop; without a loop (tests,
+   * tools) every update renders at once.
+   */
+  batchServerState = false;
   private readonly sink = (p: StudioPacket) => this.live.push(p, this.durationS);
 
   constructor(private readonly host: StudioHost) {
@@ -138,8 +152,21 @@ export class StudioStore {
   getState = (): StudioState => this.state;
 
   private set(patch: Partial<StudioState>): void {
+    const pending = this.pendingServer;
+    // A value set now (a session added or deleted here) supersedes an older one still waiting.
+    if (pending) for (const k of Object.keys(patch)) delete pending[k as ServerStateKey];
     this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();
+  }
+
+  /**
+   * Server state that changes a few times a second while playing. Rendered as it arrives, React
+   * would lay out and paint the page in ~5 more frames a second (each 2–4 ms here, a tenth of all
+   * frames); held for the frame loop's DOM frame, it costs no frame of its own.
+   */
+  private setServerState(patch: Pick<Partial<StudioState>, ServerStateKey>): void {
+    if (this.batchServerState) this.pendingServer = { ...this.pendingServer, ...patch };
+    else this.set(patch);
   }
 
   // ------------------------------------------------------------ subscriptions
@@ -157,8 +184,8 @@ export class StudioStore {
         if (up && wasDown) this.autoCreateTried = false;
       }),
       api.subscribe('sessions', [], (list) => this.onSessions(list)),
-      api.subscribe('clients', [], (clients) => this.set({ clients })),
-      api.subscribe('metrics', [], (metrics) => this.set({ metrics })),
+      api.subscribe('clients', [], (clients) => this.setServerState({ clients })),
+      api.subscribe('metrics', [], (metrics) => this.setServerState({ metrics })),
       api.subscribe('dataset', [], (ds) => this.onDataset(ds)),
       api.subscribe('presentation', [], (on) => this.set({ presentation: on })),
     );
@@ -189,7 +216,10 @@ export class StudioStore {
   }
 
   private onSessions(list: SessionSummary[]): void {
-    this.set({ sessions: list, sessionsLoaded: true });
+    // The first list ends the "loading" state at once; later ones wait for the DOM frame. What the
+    // list decides (follow another session, make the demo one) happens now, from `list`.
+    if (this.state.sessionsLoaded) this.setServerState({ sessions: list });
+    else this.set({ sessions: list, sessionsLoaded: true });
     if (!this.autoCreateTried) {
       this.autoCreateTried = true;
       if (list.length === 0) {
@@ -294,16 +324,21 @@ export class StudioStore {
   }
 
   /**
-   * Publishes the trial and target of the packet on screen to React (the trial list's marker,
-   * the current target on the map) when they changed. The frame loop calls it in its write
+   * Publishes to React what changes while playing: the trial and target of the packet on screen
+   * (the trial list's marker, the current target on the map) when they changed, and the server
+   * state held since the last call (batchServerState). The frame loop calls it in its write
    * phase, with the live values' DOM copies (main.tsx): the React render and the restyle it
    * brings land in a frame that draws no canvas, and in the same one as the other DOM updates.
    */
   publishLive(): void {
     const live = this.live;
+    const patch: Partial<StudioState> = { ...this.pendingServer };
+    this.pendingServer = null;
     if (live.trialId !== this.state.liveTrialId || live.targetId !== this.state.liveTargetId) {
-      this.set({ liveTrialId: live.trialId, liveTargetId: live.targetId });
+      patch.liveTrialId = live.trialId;
+      patch.liveTargetId = live.targetId;
     }
+    if (Object.keys(patch).length > 0) this.set(patch);
   }
 
   /** Session-timeline position to show now: from packets while they flow, else the snapshot. */
