@@ -341,7 +341,7 @@ async function main(): Promise<void> {
     md.push(mdTable(['kind', '1×', '20×', 'paused'], Object.keys(last).map((k) => [k, fmt(last[k], 3), fmt(work20.breakdown[k], 3), fmt(workPaused.breakdown[k], 3)])), '');
     const lastPf = traces[traces.length - 1].work.perFrame;
     md.push(
-      'The same per frame, p50 / p95 over frames (1×, last window). At 40 packets/s on a 60 Hz display about two frames in three bring a packet and redraw the canvases; the third draws the values people read (clock, readouts, chart values, each on its own small canvas: live/liveText.ts) and moves the scrubber. Their DOM copies are written twice a second, and React renders a few times a second, so layout, paint and layerize are 0 at the median and show at the p95:',
+      'The same per frame, p50 / p95 over frames (1×, last window). At 40 packets/s on a 60 Hz display about two frames in three bring a packet and redraw the canvases; the third draws the values people read (clock, readouts, chart values, each on its own small canvas: live/liveText.ts) and moves the scrubber. Their DOM copies, the trial and target React shows and the server’s session list, clients and metrics are brought up to date together in one frame every 500 ms (main.tsx; 3 % of frames, a few ms each), so layout and paint are 0 at the median and at the p95:',
       '',
     );
     md.push(mdTable(['kind', 'p50 (ms)', 'p95 (ms)'], Object.keys(lastPf).map((k) => [k, fmt(lastPf[k].p50, 3), fmt(lastPf[k].p95, 3)])), '');

@@ -68,7 +68,7 @@ export function StatusBar() {
         timing p99 {formatMs(p99)}
       </span>
       <span data-testid="status-clients">
-        {metrics?.clients ?? 0} {metrics?.clients === 1 ? 'client' : 'clients'} · {metrics?.sessions ?? 0} sessions
+        {metrics?.clients ?? 0} {metrics?.clients === 1 ? 'client' : 'clients'} · {metrics?.sessions ?? 0} {metrics?.sessions === 1 ? 'session' : 'sessions'}
       </span>
       <span className="muted status-keys">Space play/pause · ←/→ 1 s (Shift 0.1 s, Alt 10 s) · [ ] speed</span>
       <span className="muted">{server ? `v${server.version}` : ''}</span>

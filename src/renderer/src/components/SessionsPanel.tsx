@@ -7,8 +7,9 @@ import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
 
 /**
- * The panel is split so that the 4 Hz session updates re-render only the list: the create form
- * (React re-applies an input's attributes on every render) and the stream URLs stay untouched.
+ * The panel is split so that the session updates (twice a second while playing) re-render only
+ * the list: the create form (React re-applies an input's attributes on every render) and the
+ * stream URLs stay untouched.
  */
 export function SessionsPanel() {
   return (
@@ -112,7 +113,7 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
       <span className="session-clients" title="Connected decoders">
         {s.clients} {s.clients === 1 ? 'client' : 'clients'}
       </span>
-      {/* A fixed box (see .session-pos-text): the 4 Hz position lays out this line, not the page. */}
+      {/* A fixed box (see .session-pos-text): the position's updates lay out this line, not the page. */}
       <span className="session-pos">
         <span className="session-pos-text live-text">
           <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClockSeconds(s.positionS)} · {s.speed}×

@@ -18,7 +18,7 @@ export function formatClock(seconds: number): string {
 
 /**
  * `mm:ss`, whole seconds (floored): the session list's position. It changes once a second, so
- * the list's 4 Hz updates leave the page's layout alone three times in four.
+ * the list's 2 Hz renders leave its text alone every other time.
  */
 export function formatClockSeconds(seconds: number): string {
   const s = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds + 1e-9) : 0;

@@ -153,9 +153,8 @@ export class LiveText {
     ctx.clearRect(0, 0, this.cssW, this.cssH);
     let st = this.style;
     if (st === null) {
-      // Set once per style (a resize resets the context's state and clears the style): assigning
-      // ctx.font, even the same font again, makes Chromium re-resolve it against the document,
-      // which here invalidated the layout of the page's SVG (a full layout, a few times a second).
+      // Set once per style: nothing else draws on this context, and a resize (which resets the
+      // context's state) clears the style. Assigning ctx.font parses and resolves the font again.
       st = this.style = this.readStyle();
       ctx.font = st.font;
       ctx.fillStyle = st.color;
