@@ -4,7 +4,7 @@ import { selectSelectedSession, useStudio } from '../state/hooks.ts';
 import { CopyIcon } from './Icons.tsx';
 
 export function StreamUrls() {
-  // Strings, not the session object: its position changes 4 times a second, its URLs never.
+  // Strings, not the session object: its position changes twice a second while playing, its URLs never.
   const code = useStudio((s) => selectSelectedSession(s)?.code);
   const streamUrl = useStudio((s) => selectSelectedSession(s)?.streamUrl);
   const binaryStreamUrl = useStudio((s) => selectSelectedSession(s)?.binaryStreamUrl);

@@ -13,10 +13,17 @@
 
 const LIVE: CanvasRenderingContext2DSettings = { desynchronized: true };
 
+/** Contexts already made: the raster and the 2-D view ask for theirs in every drawn frame. */
+const contexts = new WeakMap<HTMLCanvasElement, CanvasRenderingContext2D>();
+
 /** The 2-D context of a live canvas (the settings take effect on the first call). */
 export function liveContext(canvas: HTMLCanvasElement, settings: CanvasRenderingContext2DSettings = {}): CanvasRenderingContext2D {
-  const ctx = canvas.getContext('2d', { ...settings, ...LIVE });
-  if (!ctx) throw new Error('no 2-D canvas context');
+  let ctx = contexts.get(canvas);
+  if (ctx === undefined) {
+    const made = canvas.getContext('2d', { ...settings, ...LIVE });
+    if (!made) throw new Error('no 2-D canvas context');
+    contexts.set(canvas, (ctx = made));
+  }
   return ctx;
 }
 

@@ -159,17 +159,17 @@ export class LiveText {
       ctx.font = st.font;
       ctx.fillStyle = st.color;
       ctx.textBaseline = 'alphabetic';
+      // Tabular figures by hand place each character themselves, from the left.
+      ctx.textAlign = st.tabular ? st.align : 'left';
     }
     const text = this.text;
     if (st.tabular) {
       // Most UI fonts' digits are tabular already: one call, aligned by the canvas.
-      ctx.textAlign = st.align;
       ctx.fillText(text, st.align === 'right' ? this.cssW : st.align === 'center' ? this.cssW / 2 : 0, st.baseline);
       return;
     }
     // Tabular figures by hand (CSS says font-variant-numeric: tabular-nums; canvas text has no
     // such setting): each digit centred in a cell of the widest digit, so values do not jitter.
-    ctx.textAlign = 'left';
     const natural = (ch: string) => {
       let w = st.widths.get(ch);
       if (w === undefined) st.widths.set(ch, (w = ctx.measureText(ch).width));
