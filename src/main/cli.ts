@@ -86,6 +86,17 @@ async function serve(argv: string[]): Promise<void> {
     throw err;
   }
   server.attachStudio(new StudioService(engine, server));
+
+  // Before anything is printed: whoever reads "Press Ctrl+C" (a person, a supervisor, a test) may
+  // signal at once, and until a listener exists Node leaves SIGINT/SIGTERM to the kernel's default,
+  // which kills the process without closing a single client.
+  const shutdown = (signal: string) => {
+    process.stderr.write(`\n${signal}: closing ${server.streams.clients.size} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
+    void server.close('server shutting down').then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
   const ds = engine.dataset;
   const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
   const ws = server.url.replace(/^http/, 'ws');
@@ -109,13 +120,6 @@ async function serve(argv: string[]): Promise<void> {
   );
   if (values.open) process.stdout.write(`${openStudioWindow(`${server.url}/studio/`)}\n`);
 
-  const shutdown = (signal: string) => {
-    process.stderr.write(`\n${signal}: closing ${server.streams.clients.size} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
-    void server.close('server shutting down').then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 const [command, ...rest] = process.argv.slice(2);
