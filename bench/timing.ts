@@ -46,7 +46,6 @@ interface SessionRecord extends FanoutRecord {
   order: number;
 }
 
-
 /** Median of the last EDGE values minus median of the first EDGE values: does it fall behind? */
 function edgeDrift(values: number[]): number {
   if (values.length < 2 * EDGE) return NaN;

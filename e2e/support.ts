@@ -436,10 +436,6 @@ export async function flowTargetFilter(ctx: StudioCtx, code: string): Promise<vo
 }
 
 /**
- * 6. Seeking in the UI moves the decoder's stream: Alt+→ jumps 10 s (400 bins), a click on the
- * scrubber at 3/4 jumps to ~3/4 of the timeline.
- */
-/**
  * The trial list holds only the rows in view: scrolled to the end it shows the last trial, and
  * a click there filters the session by it — the decoder's packets all carry that trial_id.
  */
@@ -483,6 +479,10 @@ export async function flowTrialList(ctx: StudioCtx, code: string): Promise<void>
   }
 }
 
+/**
+ * 6. Seeking in the UI moves the decoder's stream: Alt+→ jumps 10 s (400 bins), a click on the
+ * scrubber at 3/4 jumps to ~3/4 of the timeline.
+ */
 export async function flowSeek(ctx: StudioCtx, code: string): Promise<void> {
   const { page } = ctx;
   const url = await createSessionInUi(page, code);
