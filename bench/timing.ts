@@ -21,7 +21,7 @@ import { setPriority } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Engine } from '../src/main/engine.ts';
 import { startServer } from '../src/main/server/index.ts';
-import { BIN_MS } from '../src/shared/wire.ts';
+import { BIN_MS } from '../src/shared/bins.ts';
 import type { ClientReport } from './timing-clients.ts';
 import { instrument, type SessionRecord as FanoutRecord } from './fanout.ts';
 import { BENCH_DIR, QUICK, REPO_ROOT, arg, dist, fmt, machineInfo, machineLine, mdTable, median, metOrNot, monoOffset, round, writeResults, hostSample, hostUsage, type Dist } from './lib.ts';

@@ -6,11 +6,6 @@
  * fields are allowed and marked as such below.
  */
 
-/** Width of one bin and one packet of the stream. */
-export const BIN_MS = 25;
-export const BIN_US = BIN_MS * 1000;
-export const FREQUENCY_HZ = 1000 / BIN_MS;
-
 export interface StreamMetadata {
   num_channels: number;
   frequency_hz: number;

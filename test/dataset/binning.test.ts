@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { binCount, binOf } from '../../src/main/dataset/binning.ts';
+import { binCount, binOf } from '../../src/shared/bins.ts';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
 import { makeTempDir, nwbRoot, writeRawHdf5, writeUnits } from './helpers.ts';
 
@@ -39,7 +39,7 @@ describe('binning rule', () => {
     // The trap this rule avoids: plain float division puts 0.075 s into bin 2.
     expect(Math.floor(0.075 / 0.025)).toBe(2);
     expect(binOf(0.075)).toBe(3);
-    expect([0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.3, 0.6].map(binOf)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 12, 24]);
+    expect([0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.3, 0.6].map((t) => binOf(t))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 12, 24]);
     expect(binOf(0.0249994)).toBe(0);
     expect(binOf(0.0249996)).toBe(1);
   });

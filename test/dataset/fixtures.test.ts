@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset as H5Dataset } from 'h5wasm/node';
-import { binOf } from '../../src/main/dataset/binning.ts';
+import { binOf } from '../../src/shared/bins.ts';
 import { DatasetError } from '../../src/main/dataset/errors.ts';
 import { loadH5wasm } from '../../src/main/dataset/h5.ts';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';

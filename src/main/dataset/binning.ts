@@ -1,21 +1,7 @@
-import { BIN_US } from '../../shared/wire.ts';
+import { BIN_US, binCount, binOf, binStartSeconds, firstBinFrom, toMicros } from '../../shared/bins.ts';
 import type { DatasetProvenance } from '../../shared/wire.ts';
 import type { NwbRecording, NwbSeries, NwbTrials } from './nwbReader.ts';
 import type { Dataset, Kinematics, Target, Trial } from './types.ts';
-
-/**
- * The binning rule (architecture.md "Data semantics"): bin k covers [k·25 ms, (k+1)·25 ms).
- * Times go through integer microseconds first, so 0.075 s lands in bin 3 although
- * 0.075 / 0.025 = 2.9999999999999996 in floating point.
- */
-export function binOf(t: number): number {
-  return Math.floor(Math.round(t * 1e6) / BIN_US);
-}
-
-/** Number of whole bins in a recording of `duration` seconds: floor(duration · 40), float-safe. */
-export function binCount(duration: number): number {
-  return Math.max(0, Math.floor(Math.round(duration * 1e6) / BIN_US));
-}
 
 /** A recording binned into a `Dataset`; `notes` extends the reader's notes with binning assumptions. */
 export function binRecording(rec: NwbRecording, provenance: DatasetProvenance): Dataset {
@@ -27,7 +13,7 @@ export function binRecording(rec: NwbRecording, provenance: DatasetProvenance): 
   const { spikeCounts, totalSpikes, dropped } = binSpikes(rec, numBins);
   if (dropped > 0) {
     const what = dropped === 1 ? '1 spike is' : `${dropped} spikes are`;
-    notes.push(`${what} at or after the end of the last bin (${(numBins * BIN_US) / 1e6} s): outside the stream`);
+    notes.push(`${what} at or after the end of the last bin (${binStartSeconds(numBins)} s): outside the stream`);
   }
 
   const kinematics = rec.behavior ? binKinematics(rec.behavior.position, rec.behavior.velocity, numBins, notes) : null;
@@ -108,7 +94,7 @@ function binSpikes(rec: NwbRecording, numBins: number): { spikeCounts: Uint16Arr
       const times = perUnit[u];
       let i = cursor[u];
       for (; i < times.length; i++) {
-        const k = Math.floor(Math.round(times[i] * 1e6) / BIN_US);
+        const k = binOf(times[i]);
         if (k >= w1) break;
         const j = k * n + u;
         // Saturate rather than wrap: 65535 spikes of one unit in 25 ms is not physiology.
@@ -192,11 +178,11 @@ function binMeans(ts: Float64Array, data: Float64Array, cols: number, numBins: n
  * `from` (the previous bin's end) and then bisects: O(log gap) per bin.
  */
 function lowerBoundUs(ts: Float64Array, targetUs: number, from: number, n: number): number {
-  if (from >= n || Math.round(ts[from] * 1e6) >= targetUs) return from;
+  if (from >= n || toMicros(ts[from]) >= targetUs) return from;
   let lo = from; // invariant: ts[lo] < target
   let step = 1;
   let hi = from + 1;
-  while (hi < n && Math.round(ts[hi] * 1e6) < targetUs) {
+  while (hi < n && toMicros(ts[hi]) < targetUs) {
     lo = hi;
     step *= 2;
     hi = from + step;
@@ -205,7 +191,7 @@ function lowerBoundUs(ts: Float64Array, targetUs: number, from: number, n: numbe
   // ts[lo] < target; hi == n or ts[hi] >= target
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
-    if (Math.round(ts[mid] * 1e6) < targetUs) lo = mid;
+    if (toMicros(ts[mid]) < targetUs) lo = mid;
     else hi = mid;
   }
   return hi;
@@ -262,8 +248,8 @@ function binTrials(
     let endBin = 0;
     if (Number.isFinite(startTime) && Number.isFinite(effectiveStopTime)) {
       // Bin k is in the trial when start <= k·25 ms < stop, compared in integer microseconds.
-      firstBin = clamp(Math.ceil(Math.round(startTime * 1e6) / BIN_US), 0, numBins);
-      endBin = clamp(Math.ceil(Math.round(effectiveStopTime * 1e6) / BIN_US), firstBin, numBins);
+      firstBin = clamp(firstBinFrom(startTime), 0, numBins);
+      endBin = clamp(firstBinFrom(effectiveStopTime), firstBin, numBins);
       for (let k = firstBin; k < endBin; k++) {
         // Overlapping trials: the bin stays with the earlier row.
         if (trialOfBin[k] === -1) trialOfBin[k] = i;

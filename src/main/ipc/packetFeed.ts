@@ -1,6 +1,7 @@
 import type { EncodedMessage } from '../../shared/codecs.ts';
 import type { PacketBatch, StudioPacket } from '../../shared/studioApi.ts';
-import { FREQUENCY_HZ, type DataPacket } from '../../shared/wire.ts';
+import { binStartSeconds } from '../../shared/bins.ts';
+import type { DataPacket } from '../../shared/wire.ts';
 import type { Session, SessionSubscriber } from '../playback/session.ts';
 import type { SessionManager } from '../playback/sessionManager.ts';
 
@@ -32,7 +33,7 @@ export class StudioPacketFeed implements SessionSubscriber {
     this.pending.push({
       seq: p.sequence_number,
       bin: p.bin_index,
-      positionS: (state.state().position_packets - 1) / FREQUENCY_HZ,
+      positionS: binStartSeconds(state.state().position_packets - 1),
       counts: p.spikes.spike_counts,
       x: p.kinematics.x,
       y: p.kinematics.y,

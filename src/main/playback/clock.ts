@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { BIN_MS } from '../../shared/wire.ts';
+import { BIN_MS } from '../../shared/bins.ts';
 
 /**
  * Drift-free packet clocks on one process-wide scheduler.

@@ -21,7 +21,7 @@ const MIN_MS = 0.01;
 const BINS = 2 + Math.ceil(Math.log(1e5 / MIN_MS) / Math.log(RATIO)); // up to 100 s late
 const LOG_RATIO = Math.log(RATIO);
 
-function binOf(ms: number): number {
+function bucketOf(ms: number): number {
   if (!(ms >= MIN_MS)) return 0; // also NaN
   return Math.min(BINS - 1, 1 + Math.floor(Math.log(ms / MIN_MS) / LOG_RATIO));
 }
@@ -51,7 +51,7 @@ export class LatenessWindow {
 
   record(nowMs: number, latenessMs: number): void {
     const slot = this.slotFor(Math.floor(nowMs / 1000));
-    const bin = binOf(latenessMs);
+    const bin = bucketOf(latenessMs);
     this.perSecond[slot * BINS + bin]++;
     this.total[bin]++;
     this.count++;

@@ -1,5 +1,6 @@
 import type { Dataset } from '../dataset/types.ts';
-import { BIN_MS, BIN_US, type DataPacket, type IntentionField, type KinematicsField } from '../../shared/wire.ts';
+import { BIN_MS, BIN_US, binStartSeconds, toMicros } from '../../shared/bins.ts';
+import type { DataPacket, IntentionField, KinematicsField } from '../../shared/wire.ts';
 
 const NULL_INTENTION: Readonly<IntentionField> = Object.freeze({
   target_id: null,
@@ -40,7 +41,7 @@ export class PacketBuilder {
     if (trialRow >= 0) {
       const trial = ds.trials[trialRow];
       trialId = trial.id;
-      trialTimeMs = (bin * BIN_US - Math.round(trial.startTime * 1e6)) / 1000;
+      trialTimeMs = (bin * BIN_US - toMicros(trial.startTime)) / 1000;
       if (trial.targetId !== null) {
         const target = ds.targets[trial.targetId];
         const { x, y } = kinematics;
@@ -63,7 +64,7 @@ export class PacketBuilder {
       trial_id: trialId,
       trial_time_ms: trialTimeMs,
       bin_index: bin,
-      time_s: (bin * BIN_US) / 1e6,
+      time_s: binStartSeconds(bin),
     };
   }
 

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Dataset } from '../dataset/types.ts';
 import { EncodedMessage, type StreamFormat } from '../../shared/codecs.ts';
+import { BIN_MS, FREQUENCY_HZ, binOf, binStartSeconds } from '../../shared/bins.ts';
 import {
-  BIN_MS,
-  FREQUENCY_HZ,
   SPEED_MAX,
   SPEED_MIN,
   type DataPacket,
@@ -171,7 +170,7 @@ export class Session {
   /** Moves to `seconds` into the session timeline; the next packet plays from there. */
   seek(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`position must be a number of seconds ≥ 0 (got ${seconds})`);
-    const pos = Math.floor(Math.round(seconds * 1e6) / (BIN_MS * 1000));
+    const pos = binOf(seconds);
     if (pos >= this.timeline.length) {
       throw new RangeError(`position ${seconds} s is past the end of the timeline (${this.timeline.durationSeconds} s)`);
     }
@@ -210,7 +209,7 @@ export class Session {
   trialStartsSeconds(): number[] {
     const unfiltered = this._filters.trial_id === null && this._filters.target_id === null;
     const starts = unfiltered ? this.dataset.trials.map((t) => t.firstBin) : this.timeline.rangeStarts();
-    return starts.map((p) => p / FREQUENCY_HZ);
+    return starts.map((p) => binStartSeconds(p));
   }
 
   /** Swaps in a newly loaded dataset; filters the new dataset cannot honour are dropped. */
@@ -236,12 +235,12 @@ export class Session {
     return {
       code: this.code,
       status: this.status,
-      position_s: this.cursor / FREQUENCY_HZ,
+      position_s: binStartSeconds(this.cursor),
       duration_s: this.timeline.durationSeconds,
       position_packets: this.cursor,
       timeline_packets: this.timeline.length,
       bin_index: bin,
-      recording_time_s: (bin * BIN_MS) / 1000,
+      recording_time_s: binStartSeconds(bin),
       speed: this.speed,
       loop: this.loop,
       filters: { ...this._filters },

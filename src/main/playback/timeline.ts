@@ -1,5 +1,6 @@
 import type { Dataset } from '../dataset/types.ts';
-import { FREQUENCY_HZ, type SessionFilters } from '../../shared/wire.ts';
+import { binStartSeconds } from '../../shared/bins.ts';
+import type { SessionFilters } from '../../shared/wire.ts';
 
 /** A filter the dataset cannot honour; `code` is stable for clients, the message is for people. */
 export class FilterError extends Error {
@@ -65,7 +66,7 @@ export class Timeline {
   }
 
   get durationSeconds(): number {
-    return this.length / FREQUENCY_HZ;
+    return binStartSeconds(this.length);
   }
 }
 

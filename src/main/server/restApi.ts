@@ -1,3 +1,4 @@
+import { BIN_MS, FREQUENCY_HZ } from '../../shared/bins.ts';
 import type { Engine } from '../engine.ts';
 import type { Dataset, Trial } from '../dataset/types.ts';
 import type { Session } from '../playback/session.ts';
@@ -52,8 +53,8 @@ export function datasetJson(ds: Dataset) {
     unit_ids: ds.unitIds,
     duration_seconds: ds.durationSeconds,
     total_packets: ds.numBins,
-    frequency_hz: 40,
-    bin_size_ms: 25,
+    frequency_hz: FREQUENCY_HZ,
+    bin_size_ms: BIN_MS,
     num_trials: ds.trials.length,
     num_targets: ds.targets.length,
     total_spikes: ds.totalSpikes,

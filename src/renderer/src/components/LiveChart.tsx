@@ -21,7 +21,7 @@ import { useLiveTexts } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import type { StudioState } from '../state/store.ts';
 import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
-import { FREQUENCY_HZ } from '../../../shared/wire.ts';
+import { FREQUENCY_HZ } from '../../../shared/bins.ts';
 
 export interface ChartSeries {
   label: string;

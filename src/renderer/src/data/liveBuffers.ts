@@ -5,7 +5,7 @@
  * allocates nothing.
  */
 import type { StudioPacket } from '../../../shared/studioApi.ts';
-import { FREQUENCY_HZ } from '../../../shared/wire.ts';
+import { FREQUENCY_HZ } from '../../../shared/bins.ts';
 import { RasterRing } from './rasterRing.ts';
 import { SeriesRing } from './ringBuffer.ts';
 import { BIN_S, isContinuous } from './timeline.ts';

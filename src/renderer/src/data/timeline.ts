@@ -1,5 +1,5 @@
 /** Session-timeline arithmetic shared by the scrubber, the step keys and the live readouts. */
-import { BIN_MS } from '../../../shared/wire.ts';
+import { BIN_MS, binOf, binStartSeconds, firstBinFrom } from '../../../shared/bins.ts';
 
 export const BIN_S = BIN_MS / 1000;
 
@@ -9,9 +9,8 @@ export const BIN_S = BIN_MS / 1000;
  */
 export function clampSeek(seconds: number, durationS: number): number {
   if (!Number.isFinite(seconds) || durationS <= 0) return 0;
-  const lastBin = Math.max(0, Math.ceil(Math.round(durationS * 1e6) / (BIN_MS * 1000)) - 1);
-  const bin = Math.floor(Math.round(Math.max(0, seconds) * 1e6) / (BIN_MS * 1000));
-  return (Math.min(bin, lastBin) * BIN_MS) / 1000;
+  const lastBin = Math.max(0, firstBinFrom(durationS) - 1);
+  return binStartSeconds(Math.min(binOf(Math.max(0, seconds)), lastBin));
 }
 
 /** The scrubber: a fraction of the track → a seekable position. */

@@ -22,7 +22,8 @@ import type {
   TrialSummary,
   Unsubscribe,
 } from '../../../shared/studioApi.ts';
-import { FREQUENCY_HZ, type SessionFilters } from '../../../shared/wire.ts';
+import { FREQUENCY_HZ } from '../../../shared/bins.ts';
+import type { SessionFilters } from '../../../shared/wire.ts';
 import { LiveBuffers, DEFAULT_WINDOW_S } from '../data/liveBuffers.ts';
 import { nextSpeedPreset } from '../data/keys.ts';
 import { PacketPacer } from '../data/pacer.ts';
