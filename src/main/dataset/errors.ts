@@ -1,10 +1,11 @@
+import { DomainError } from '../common/errors.ts';
+
 /** A file the loader refuses. The message names the file and the problem, for people. */
-export class DatasetError extends Error {
+export class DatasetError extends DomainError<'dataset_error'> {
   constructor(
     readonly file: string,
     readonly problem: string,
   ) {
-    super(`Cannot load ${file}: ${problem}`);
-    this.name = 'DatasetError';
+    super('dataset_error', `Cannot load ${file}: ${problem}`);
   }
 }
