@@ -1,3 +1,5 @@
+import { FREQUENCY_HZ } from '../../../shared/bins.ts';
+
 /**
  * Spreads coalesced packet batches back out over time.
  *
@@ -16,7 +18,7 @@ export class PacketPacer<T> {
   private size = 0;
   private credit = 0;
   private lastMs = -1;
-  private ratePerS = 40;
+  private ratePerS = FREQUENCY_HZ;
 
   constructor(
     readonly capacity = 8192,
@@ -29,9 +31,9 @@ export class PacketPacer<T> {
     return this.size;
   }
 
-  /** Packets per second the session plays at (40 × speed). */
+  /** Packets per second the session plays at (FREQUENCY_HZ × speed); 1× when not positive. */
   setRate(packetsPerS: number): void {
-    this.ratePerS = packetsPerS > 0 ? packetsPerS : 40;
+    this.ratePerS = packetsPerS > 0 ? packetsPerS : FREQUENCY_HZ;
   }
 
   push(item: T): void {
