@@ -5,8 +5,8 @@
  * StudioApi commands; the store keeps no playback state of its own beyond what the engine
  * last said (positions come from PlaybackSnapshot and from packets).
  *
- * Packets do not go through React: they queue in a pacer and are drawn by the frame loop
- * (live/frameLoop.ts) straight from preallocated buffers.
+ * Packets do not go through React: the store hands them to its live pipeline (livePipeline.ts),
+ * whose buffers the frame loop (live/frameLoop.ts) fills and the views draw from directly.
  */
 import type {
   ClientSummary,
@@ -17,28 +17,21 @@ import type {
   ServerInfo,
   SessionSummary,
   StudioApi,
-  StudioPacket,
   TargetSummary,
   TrialSummary,
   Unsubscribe,
 } from '../../../shared/studioApi.ts';
-import { FREQUENCY_HZ } from '../../../shared/bins.ts';
 import type { SessionFilters } from '../../../shared/wire.ts';
-import { LiveBuffers, DEFAULT_WINDOW_S } from '../data/liveBuffers.ts';
+import { DEFAULT_WINDOW_S, type LiveBuffers } from '../data/liveBuffers.ts';
 import { nextSpeedPreset } from '../data/keys.ts';
-import { PacketPacer } from '../data/pacer.ts';
 import { clampSeek } from '../data/timeline.ts';
 import type { HostKind, StudioHost } from '../host/index.ts';
+import { LivePipeline } from './livePipeline.ts';
+import { ERROR_TOAST_MS, INFO_TOAST_MS, withToast, type Toast } from './toasts.ts';
+
+export type { Toast } from './toasts.ts';
 
 export const DEMO_SESSION = 'demo';
-
-export interface Toast {
-  id: number;
-  kind: 'error' | 'info';
-  message: string;
-  /** The same message again bumps this instead of stacking copies. */
-  repeat: number;
-}
 
 export type Connection = 'connecting' | 'up' | 'down';
 
@@ -82,16 +75,12 @@ function errorCode(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
-
 export class StudioStore {
   state: StudioState;
-  readonly live = new LiveBuffers();
-  readonly pacer = new PacketPacer<StudioPacket>();
-  /** Wall time (performance.now) the last packet was drawn. */
-  private lastPacketMs = -Infinity;
-  /** Packets older than this sequence number belong to before a seek/stop/filter change. */
-  private minSeq = 0;
-  private durationS = Infinity;
+  /** The selected session's packets on their way to the screen; it follows `state.playback`. */
+  readonly pipeline = new LivePipeline(() => this.state.playback);
+  /** The pipeline's buffers, which the live views draw from. */
+  readonly live: LiveBuffers = this.pipeline.live;
   private readonly listeners = new Set<() => void>();
   private selectedOff: Unsubscribe[] = [];
   private globalOff: Unsubscribe[] = [];
@@ -109,7 +98,6 @@ export class StudioStore {
    * tools) every update renders at once.
    */
   batchServerState = false;
-  private readonly sink = (p: StudioPacket) => this.live.push(p, this.durationS);
 
   constructor(private readonly host: StudioHost) {
     const c = host.isConnected();
@@ -276,10 +264,8 @@ export class StudioStore {
   select(code: string | null): void {
     if (code === this.state.selected && (code === null || this.selectedOff.length > 0)) return;
     for (const off of this.selectedOff.splice(0)) off();
-    this.resetLive();
-    this.durationS = Infinity;
     // Sequence numbers are per session: a floor set by a seek in the last one must not hide this one's packets.
-    this.minSeq = 0;
+    this.resetLive(0);
     this.set({ selected: code, playback: null });
     if (code === null) return;
     this.selectedOff.push(
@@ -290,17 +276,15 @@ export class StudioStore {
 
   private onPackets(batch: PacketBatch): void {
     if (batch.code !== this.state.selected) return;
-    for (const p of batch.packets) if (p.seq >= this.minSeq) this.pacer.push(p);
+    this.pipeline.take(batch.packets);
   }
 
   private applySnapshot(snap: PlaybackSnapshot | undefined): void {
     if (!snap || snap.code !== this.state.selected) return;
     const prev = this.state.playback;
-    this.durationS = snap.durationS;
     if (prev && (prev.filters.trial_id !== snap.filters.trial_id || prev.filters.target_id !== snap.filters.target_id)) {
       // The timeline was rebuilt (here or by a REST call): start the plots afresh.
-      this.minSeq = snap.packetsSent;
-      this.resetLive();
+      this.resetLive(snap.packetsSent);
     }
     this.set({ playback: snap });
   }
@@ -312,16 +296,7 @@ export class StudioStore {
    * Returns how many were taken.
    */
   advance(nowMs: number): number {
-    const pb = this.state.playback;
-    let n: number;
-    if (pb?.status === 'playing') {
-      this.pacer.setRate(FREQUENCY_HZ * pb.speed);
-      n = this.pacer.release(nowMs, this.sink);
-    } else {
-      n = this.pacer.drain(this.sink);
-    }
-    if (n > 0) this.lastPacketMs = nowMs;
-    return n;
+    return this.pipeline.advance(nowMs);
   }
 
   /**
@@ -344,18 +319,12 @@ export class StudioStore {
 
   /** Session-timeline position to show now: from packets while they flow, else the snapshot. */
   positionAt(nowMs: number): number {
-    const pb = this.state.playback;
-    if (!pb) return 0;
-    if (pb.status === 'playing' && this.live.hasPacket && nowMs - this.lastPacketMs < 600) {
-      return Math.min(this.live.endOfLastPacketS, pb.durationS);
-    }
-    return pb.positionS;
+    return this.pipeline.positionAt(nowMs);
   }
 
-  private resetLive(): void {
-    this.pacer.clear();
-    this.live.reset();
-    this.lastPacketMs = -Infinity;
+  /** Starts the plots afresh (see LivePipeline.reset for `floorSeq`) and forgets the trial and target on screen. */
+  private resetLive(floorSeq?: number): void {
+    this.pipeline.reset(floorSeq);
     if (this.state.liveTrialId !== null || this.state.liveTargetId !== null) this.set({ liveTrialId: null, liveTargetId: null });
   }
 
@@ -423,12 +392,11 @@ export class StudioStore {
     if (pb) {
       // Packets already sent belong to the old position: drop them, clear the plots, and show
       // the target position at once (the engine's snapshot replaces it a moment later).
-      this.minSeq = pb.packetsSent;
-      this.resetLive();
+      this.resetLive(pb.packetsSent);
       this.set({ playback: { ...pb, positionS: target } });
     }
     const snap = await this.run(what, () => fn(code));
-    if (snap) this.minSeq = Math.max(this.minSeq, snap.packetsSent);
+    if (snap) this.pipeline.raiseFloor(snap.packetsSent);
     this.applySnapshot(snap);
   }
 
@@ -544,27 +512,22 @@ export class StudioStore {
 
   // ------------------------------------------------------------ toasts
 
-  /** Errors stay long enough to read (and can be dismissed), then leave so a projector is not left showing one. */
+  /** An error toast, dismissed after ERROR_TOAST_MS (or by the user). */
   toastError(message: string): void {
     const id = this.toast('error', message);
-    setTimeout(() => this.dismissToast(id), 15000);
+    setTimeout(() => this.dismissToast(id), ERROR_TOAST_MS);
   }
 
-  /** Information fades sooner. */
+  /** An information toast, dismissed after INFO_TOAST_MS. */
   toastInfo(message: string): void {
     const id = this.toast('info', message);
-    setTimeout(() => this.dismissToast(id), 5000);
+    setTimeout(() => this.dismissToast(id), INFO_TOAST_MS);
   }
 
   private toast(kind: Toast['kind'], message: string): number {
-    const same = this.state.toasts.find((t) => t.kind === kind && t.message === message);
-    if (same) {
-      this.set({ toasts: this.state.toasts.map((t) => (t === same ? { ...t, repeat: t.repeat + 1 } : t)) });
-      return same.id;
-    }
-    const id = this.nextToastId++;
-    const toasts = [...this.state.toasts, { id, kind, message, repeat: 1 }];
-    this.set({ toasts: toasts.slice(-4) });
+    const { toasts, id } = withToast(this.state.toasts, kind, message, this.nextToastId);
+    if (id === this.nextToastId) this.nextToastId++;
+    this.set({ toasts });
     return id;
   }
 
