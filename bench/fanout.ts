@@ -29,10 +29,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cpus, setPriority } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Engine } from '../src/main/engine.ts';
+import { Engine } from '../src/main/playback/engine.ts';
 import type { ClockTick, TickHandler } from '../src/main/playback/clock.ts';
 import type { Session } from '../src/main/playback/session.ts';
-import { startServer, type RunningServer } from '../src/main/server/index.ts';
+import { startServer, type RunningServer } from '../src/main/server.ts';
 import type { ClientResult, ClientSpec, GroupResult, Window } from './fanout-clients.ts';
 import {
   BENCH_DIR,

@@ -10,8 +10,8 @@
  * RSS (process.resourceUsage().maxRSS).
  */
 import WebSocket from 'ws';
-import { Engine } from '../src/main/engine.ts';
-import { startServer } from '../src/main/server/index.ts';
+import { Engine } from '../src/main/playback/engine.ts';
+import { startServer } from '../src/main/server.ts';
 import { decodeMsgpack } from '../src/shared/codecs.ts';
 
 // Read argv by hand: this file is also bundled and run without tsx (see load.ts).

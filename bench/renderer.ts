@@ -30,9 +30,9 @@ import { chromium, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../src/main/engine.ts';
-import { StudioService } from '../src/main/ipc/studioService.ts';
-import { startServer } from '../src/main/server/index.ts';
+import { Engine } from '../src/main/playback/engine.ts';
+import { StudioService } from '../src/main/studio/studioService.ts';
+import { startServer } from '../src/main/server.ts';
 import { QUICK, REPO_ROOT, dist, fmt, hostSample, hostUsage, machineInfo, machineLine, mdTable, metOrNot, quantile, round, writeResults } from './lib.ts';
 import { traceWindow, type FrameWork } from './frameTrace.ts';
 

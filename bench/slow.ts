@@ -29,8 +29,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Engine } from '../src/main/engine.ts';
-import { startServer } from '../src/main/server/index.ts';
+import { Engine } from '../src/main/playback/engine.ts';
+import { startServer } from '../src/main/server.ts';
 import type { ClientResult, ClientSpec, Window } from './fanout-clients.ts';
 import { CLIENT_NICE, LoadWatch, distCells, instrument, loadLine, monoDue, pooledLatency, rssSplit, settleMemory, sleep, spawnClients, type SessionRecord } from './fanout.ts';
 import { BENCH_DIR, QUICK, REPO_ROOT, SERVER_V8_FLAGS, arg, dist, fmt, machineInfo, machineLine, mdTable, metOrNot, monoOffset, round, writeResults, type Dist } from './lib.ts';

@@ -8,7 +8,7 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../src/main/ipc/studioService.ts';
+import { StudioService } from '../src/main/studio/studioService.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import {
   CHROMIUM,

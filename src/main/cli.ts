@@ -1,12 +1,13 @@
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
+import { FREQUENCY_HZ } from '../shared/bins.ts';
+import { CloseCode, STREAM_PATHS } from '../shared/wire.ts';
+import { LOG_LEVELS, isLogLevel, setLogLevel } from './common/log.ts';
 import { DatasetError } from './dataset/errors.ts';
-import { Engine } from './engine.ts';
-import { ListenError, startServer } from './server/index.ts';
-import { StudioService } from './ipc/studioService.ts';
-import { openStudioWindow } from './openStudioWindow.ts';
-import { LOG_LEVELS, isLogLevel, setLogLevel } from './log.ts';
-import { CloseCode } from '../shared/wire.ts';
+import { Engine } from './playback/engine.ts';
+import { ListenError, startServer } from './server.ts';
+import { openStudioWindow } from './studio/openStudioWindow.ts';
+import { StudioService } from './studio/studioService.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
 
@@ -91,7 +92,7 @@ async function serve(argv: string[]): Promise<void> {
   // signal at once, and until a listener exists Node leaves SIGINT/SIGTERM to the kernel's default,
   // which kills the process without closing a single client.
   const shutdown = (signal: string) => {
-    process.stderr.write(`\n${signal}: closing ${server.streams.clients.size} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
+    process.stderr.write(`\n${signal}: closing ${server.metrics.clientCount()} client(s) with ${CloseCode.GoingAway} and shutting down…\n`);
     void server.close('server shutting down').then(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
@@ -99,17 +100,16 @@ async function serve(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   const ds = engine.dataset;
   const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
-  const ws = server.url.replace(/^http/, 'ws');
   process.stdout.write(
     [
       `PhantomLink Studio serving ${ds.provenance.synthetic ? 'the built-in SYNTHETIC recording' : ds.provenance.name}`,
       `  file:     ${ds.provenance.path}`,
-      `  dataset:  ${ds.numUnits} units · ${ds.trials.length} trials · ${ds.durationSeconds.toFixed(1)} s · ${ds.numBins} packets at 40 Hz`,
+      `  dataset:  ${ds.numUnits} units · ${ds.trials.length} trials · ${ds.durationSeconds.toFixed(1)} s · ${ds.numBins} packets at ${FREQUENCY_HZ} Hz`,
       `  ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
       '',
-      `  JSON stream:    ${ws}/stream/{session_code}${tokenQuery}`,
-      `  binary stream:  ${ws}/stream/binary/{session_code}${tokenQuery}      (MessagePack)`,
-      `  e.g.            ${ws}/stream/binary/my-session${tokenQuery ? `${tokenQuery}&` : '?'}target_id=0`,
+      `  JSON stream:    ${server.wsUrl(STREAM_PATHS.json)}`,
+      `  binary stream:  ${server.wsUrl(STREAM_PATHS.binary)}      (MessagePack)`,
+      `  e.g.            ${server.wsUrl('/stream/binary/my-session')}${tokenQuery ? '&' : '?'}target_id=0`,
       `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
       `  studio (browser): ${server.url}/studio/${tokenQuery}`,
       ...remoteLines(values.host!, server.port, server.token),

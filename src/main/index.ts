@@ -1,17 +1,17 @@
 /**
  * Electron entry: the same engine and server as `phantomlink serve`, plus the studio window.
- * Electron is imported only here and in the preload; everything behind it (engine, server,
+ * Electron is imported only here and in the preload; everything behind it (engine, faces,
  * StudioService, IPC wiring) runs and is tested in plain Node.
  */
 import { app, BrowserWindow, Menu, dialog, ipcMain, shell, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Engine } from './engine.ts';
-import { registerStudioIpc, type IpcEvent } from './ipc/electronIpc.ts';
-import { RecentFiles } from './ipc/recentFiles.ts';
-import { StudioService } from './ipc/studioService.ts';
-import { startServer } from './server/index.ts';
-import { isLogLevel, setLogLevel } from './log.ts';
+import { isLogLevel, setLogLevel } from './common/log.ts';
+import { Engine } from './playback/engine.ts';
+import { startServer } from './server.ts';
+import { registerStudioIpc, type IpcEvent } from './studio/electronIpc.ts';
+import { RecentFiles } from './studio/recentFiles.ts';
+import { StudioService } from './studio/studioService.ts';
 
 /** The window's security settings (checked by test/electron against the built bundle). */
 export const WINDOW_WEB_PREFERENCES = {

@@ -1,5 +1,4 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import type { ServerMessage } from './wire.ts';
 
 /** The two stream encodings: JSON text (`/stream/{code}`) and MessagePack (`/stream/binary/{code}`). */
 export type StreamFormat = 'json' | 'msgpack';
@@ -25,20 +24,4 @@ export function decodeMsgpack(bytes: Uint8Array): unknown {
 
 export function encode(format: StreamFormat, msg: unknown): Uint8Array {
   return format === 'json' ? encodeJson(msg) : encodeMsgpack(msg);
-}
-
-/**
- * A message encoded at most once per format, however many sockets send it: the first
- * client of a format pays for the encoding, the rest reuse the bytes.
- */
-export class EncodedMessage<T extends ServerMessage = ServerMessage> {
-  private jsonBytes: Uint8Array | null = null;
-  private msgpackBytes: Uint8Array | null = null;
-
-  constructor(readonly message: T) {}
-
-  bytes(format: StreamFormat): Uint8Array {
-    if (format === 'json') return (this.jsonBytes ??= encodeJson(this.message));
-    return (this.msgpackBytes ??= encodeMsgpack(this.message));
-  }
 }

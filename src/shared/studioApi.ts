@@ -6,7 +6,7 @@
  * transports, and main's handlers, are typed from the maps below, so a channel name or a
  * payload that does not match fails to compile everywhere at once.
  */
-import type { PlaybackStatus, SessionFilters } from './wire.ts';
+import type { ClientEndpoint, PlaybackStatus, SessionFilters } from './wire.ts';
 
 // ---------------------------------------------------------------- payloads
 
@@ -42,29 +42,30 @@ export interface TargetSummary {
   numTrials: number;
 }
 
-export interface PlaybackSnapshot {
+/** A session's playback as the studio shows it; the two shapes below add to it. */
+export interface PlaybackInfo {
   code: string;
   status: PlaybackStatus;
+  /** Seconds into the session timeline (the filtered timeline when a filter is set). */
   positionS: number;
   durationS: number;
   speed: number;
   loop: boolean;
   filters: SessionFilters;
   packetsSent: number;
+  /** Recording time of the next packet. */
   recordingTimeS: number;
+}
+
+/** The followed session, for the transport and plots. */
+export interface PlaybackSnapshot extends PlaybackInfo {
   /** Session-timeline seconds where trials start (scrubber marks). */
   trialStartsS: number[];
 }
 
-export interface SessionSummary {
-  code: string;
-  status: PlaybackStatus;
+/** A row of the sessions list. */
+export interface SessionSummary extends PlaybackInfo {
   clients: number;
-  positionS: number;
-  durationS: number;
-  speed: number;
-  loop: boolean;
-  filters: SessionFilters;
   streamUrl: string;
   binaryStreamUrl: string;
 }
@@ -72,7 +73,7 @@ export interface SessionSummary {
 export interface ClientSummary {
   id: number;
   session: string;
-  endpoint: 'json' | 'binary';
+  endpoint: ClientEndpoint;
   address: string;
   packetsSent: number;
   drops: number;

@@ -34,6 +34,20 @@ export interface DatasetProvenance {
   description: string;
 }
 
+/** The two stream endpoints a decoder connects to: JSON text or MessagePack. */
+export type ClientEndpoint = 'json' | 'binary';
+
+/** The endpoint paths; `{session_code}` is the session's code, percent-encoded. */
+export const STREAM_PATHS: Record<ClientEndpoint, string> = {
+  json: '/stream/{session_code}',
+  binary: '/stream/binary/{session_code}',
+};
+
+/** The path of a session's stream on an endpoint. */
+export function streamPath(code: string, endpoint: ClientEndpoint): string {
+  return STREAM_PATHS[endpoint].replace('{session_code}', encodeURIComponent(code));
+}
+
 export interface SessionFilters {
   trial_id: number | null;
   target_id: number | null;

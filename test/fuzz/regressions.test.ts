@@ -5,8 +5,8 @@
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerStudioIpc, type IpcEvent } from '../../src/main/ipc/electronIpc.ts';
-import { StudioService } from '../../src/main/ipc/studioService.ts';
+import { registerStudioIpc, type IpcEvent } from '../../src/main/studio/electronIpc.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
 import type { IpcResult } from '../../src/shared/studioApi.ts';
 import { api, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
 

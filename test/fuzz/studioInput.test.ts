@@ -11,8 +11,9 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerStudioIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../../src/main/ipc/electronIpc.ts';
-import { StudioError, StudioService } from '../../src/main/ipc/studioService.ts';
+import { registerStudioIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../../src/main/studio/electronIpc.ts';
+import { StudioError } from '../../src/main/studio/errors.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
 import { IPC_EVENT, IPC_SUBSCRIBE, IPC_UNSUBSCRIBE, STUDIO_COMMANDS, STUDIO_EVENTS, ipcCommandChannel, type IpcResult } from '../../src/shared/studioApi.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import {

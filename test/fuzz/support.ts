@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { setLogLevel, setLogSink } from '../../src/main/log.ts';
+import { setLogLevel, setLogSink } from '../../src/main/common/log.ts';
 import { api, TestClient, type TestServer } from '../helpers/server.ts';
 
 const seed = process.env.FUZZ_SEED;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { decodeMsgpack } from '../../src/shared/codecs.ts';
-import { Engine, type EngineOptions } from '../../src/main/engine.ts';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/main/server/index.ts';
+import { Engine, type EngineOptions } from '../../src/main/playback/engine.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/main/server.ts';
 import { EMPTY_PONG, takeServerFrames } from './wsFrames.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');

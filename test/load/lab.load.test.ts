@@ -107,7 +107,7 @@ describe('lab load (short CI version of bench/fanout, slow, churn)', () => {
     // Default stream settings: a client whose answer to the lag probe (a ping every 1 s) is over
     // 2 s late has its packets dropped, and is closed after 5 s behind. (The server's own queue
     // alone would take minutes: the kernel's socket buffers hold ~4 MB per loopback connection
-    // first, see bench/results/slow-nokeepalive-before-lagprobe.md.)
+    // first, see bench/README.md, "Slow consumers".)
     const t = await startTestServer();
     servers.push(t);
     const sessions = Array.from({ length: 4 }, (_, i) => t.engine.sessions.create(`mixed-${i}`, undefined, { paused: true }));

@@ -13,9 +13,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { Engine } from '../../src/main/engine.ts';
-import { StudioService } from '../../src/main/ipc/studioService.ts';
-import { startServer } from '../../src/main/server/index.ts';
+import { Engine } from '../../src/main/playback/engine.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
+import { startServer } from '../../src/main/server.ts';
 import { decodeMsgpack } from '../../src/shared/codecs.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

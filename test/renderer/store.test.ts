@@ -40,6 +40,8 @@ function fakeHost() {
     speed: s.speed,
     loop: s.loop,
     filters: s.filters,
+    packetsSent: s.packetsSent,
+    recordingTimeS: s.recordingTimeS,
     streamUrl: `ws://h/stream/${s.code}`,
     binaryStreamUrl: `ws://h/stream/binary/${s.code}`,
   });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListenError, startServer } from '../../src/main/server/index.ts';
+import { ListenError, startServer } from '../../src/main/server.ts';
 import { api, sleep, startTestServer, stuckPeer, TestClient, throttledReader, type TestServer } from '../helpers/server.ts';
 
 const servers: TestServer[] = [];

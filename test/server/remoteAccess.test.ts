@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../src/main/ipc/studioService.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
 import { startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
 
 describe('remote access: off loopback every client presents a token', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerStudioIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../../src/main/ipc/electronIpc.ts';
-import { StudioService } from '../../src/main/ipc/studioService.ts';
+import { registerStudioIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../../src/main/studio/electronIpc.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
 import { STUDIO_COMMANDS, ipcCommandChannel, type IpcResult } from '../../src/shared/studioApi.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../src/main/ipc/studioService.ts';
+import { StudioService } from '../../src/main/studio/studioService.ts';
 import { createWsStudioClient, StudioCallError } from '../../src/renderer/src/host/wsStudioClient.ts';
 import type { PacketBatch, StudioApi } from '../../src/shared/studioApi.ts';
 import { startTestServer, TestClient, type TestServer } from '../helpers/server.ts';

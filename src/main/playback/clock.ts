@@ -17,7 +17,7 @@ import { BIN_MS } from '../../shared/bins.ts';
  *   per period, two at a time, instead of ten at once (every socket write is a syscall on one
  *   thread, ~9 µs; a burst of 100 writes would make the last session ~1 ms late);
  * - setTimeout wakes it ~2 ms early; it sleeps the rest in the kernel with Atomics.wait
- *   (no allocation, no polling) and spins only the last ~0.3 ms;
+ *   (no allocation, no polling) and spins only the last ~0.3 ms (realTime);
  * - all clocks due at a wake first prepare their packets (build + encode), then send them, in
  *   an order that rotates every wake so no session is always served last.
  * Every tick goes through the event loop once before the scheduler blocks again, so socket
@@ -66,6 +66,11 @@ export class PacketClock {
 
   get periodMs(): number {
     return BIN_MS / this.speed;
+  }
+
+  /** The scheduler's clock (performance.now() ms in production). */
+  now(): number {
+    return this.scheduler.now();
   }
 
   /** When the next packet is due (performance.now() ms); Infinity when stopped. */
@@ -127,6 +132,48 @@ export class PacketClock {
 /** Phase slots per period (5 ms apart at 1×). */
 export const PHASES = 5;
 
+/**
+ * What the scheduler needs from the world: a monotonic clock, a timer, and a precise wait.
+ * Production uses performance.now(), setTimeout/setImmediate and Atomics.wait; tests inject a
+ * manual clock (test/helpers/manualTime.ts) so packet counts do not depend on a busy machine.
+ */
+export interface SchedulerTime {
+  now(): number;
+  /** Calls `fn` after about `ms` (0: on the next turn of the event loop); returns a cancel. */
+  setTimer(fn: () => void, ms: number): () => void;
+  /** Blocks the thread until `now() >= t`. */
+  waitUntil(t: number): void;
+}
+
+/**
+ * setTimeout wakes the scheduler ~2 ms early (it can fire ~1.5 ms early or late); the rest is
+ * slept in the kernel with Atomics.wait (no allocation, no polling) and the last ~0.3 ms spun,
+ * since kernel wake-ups take a little.
+ */
+export function realTime(spinMs = 0.3): SchedulerTime {
+  // Atomics.wait on a private cell nobody notifies: a precise sleep that allocates nothing.
+  const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+  const now = () => performance.now();
+  return {
+    now,
+    setTimer: (fn, ms) => {
+      if (ms > 0) {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      }
+      const i = setImmediate(fn);
+      return () => clearImmediate(i);
+    },
+    waitUntil: (t) => {
+      const left = t - now();
+      if (left > spinMs) Atomics.wait(sleepCell, 0, 0, left - spinMs);
+      while (now() < t) {
+        // spin the last fraction of a millisecond
+      }
+    },
+  };
+}
+
 /** The one scheduler every PacketClock of the process runs on. */
 export class TickScheduler {
   static readonly shared = new TickScheduler();
@@ -135,22 +182,21 @@ export class TickScheduler {
 
   private readonly clocks = new Set<PacketClock>();
   private readonly epoch: number;
-  private timer: NodeJS.Timeout | null = null;
-  private immediate: NodeJS.Immediate | null = null;
+  private cancelTimer: (() => void) | null = null;
   private rotation = 0;
-  // Atomics.wait on a private cell nobody notifies: a precise sleep that allocates nothing.
-  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   private readonly due: PacketClock[] = [];
   private readonly sends: Array<() => void> = [];
 
   constructor(
-    /** setTimeout wakes this long before the deadline (it can fire ~1.5 ms early or late). */
+    private readonly time: SchedulerTime = realTime(),
+    /** The timer wakes the scheduler this long before the deadline; the rest is waited precisely. */
     private readonly wakeEarlyMs = 2,
-    /** The last stretch is spun, not slept (kernel wake-ups take a little). */
-    private readonly spinMs = 0.3,
-    readonly now: () => number = () => performance.now(),
   ) {
     this.epoch = this.now();
+  }
+
+  now(): number {
+    return this.time.now();
   }
 
   /** The first grid point of `periodMs` in phase `slot` at or after `t`. */
@@ -188,10 +234,8 @@ export class TickScheduler {
   }
 
   private cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
-    this.timer = null;
-    this.immediate = null;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
   }
 
   private earliest(): number {
@@ -206,28 +250,22 @@ export class TickScheduler {
   private plan(): void {
     const next = this.earliest();
     if (next === Infinity) return;
-    const wait = next - this.now() - this.wakeEarlyMs;
-    if (wait > 0) this.timer = setTimeout(this.wake, wait);
-    else this.immediate = setImmediate(this.wake);
+    this.cancelTimer = this.time.setTimer(this.wake, Math.max(0, next - this.now() - this.wakeEarlyMs));
   }
 
   private readonly wake = (): void => {
-    this.timer = null;
-    this.immediate = null;
+    this.cancelTimer = null;
     const next = this.earliest();
     if (next === Infinity) return;
-    let now = this.now();
-    if (next - now > this.wakeEarlyMs + 1) {
+    if (next - this.now() > this.wakeEarlyMs + 1) {
       // Woken far too early (timer jitter): plan again rather than block the loop for long.
       this.plan();
       return;
     }
-    if (next - now > this.spinMs) Atomics.wait(this.sleepCell, 0, 0, next - now - this.spinMs);
-    while ((now = this.now()) < next) {
-      // spin the last fraction of a millisecond
-    }
+    this.time.waitUntil(next);
+    const now = this.now();
 
-    // Phase 1: every clock due now prepares its packet (build + encode, once per format).
+    // Phase 1: every clock due now prepares its packet (build it; subscribers encode it).
     for (const c of this.clocks) if (c.nextDueMs <= now) this.due.push(c);
     for (const c of this.due) {
       const send = c.fire(now);

@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import type { Dataset } from '../dataset/types.ts';
-import { EncodedMessage, type StreamFormat } from '../../shared/codecs.ts';
-import { BIN_MS, FREQUENCY_HZ, binOf, binStartSeconds } from '../../shared/bins.ts';
+import { ParamError } from '../common/errors.ts';
+import { binOf, binStartSeconds } from '../../shared/bins.ts';
 import {
   SPEED_MAX,
   SPEED_MIN,
+  type ClientEndpoint,
   type DataPacket,
   type PlaybackStatus,
   type SessionFilters,
@@ -12,16 +12,38 @@ import {
 } from '../../shared/wire.ts';
 import { PacketClock, type ClockTick, type PacketClockOptions } from './clock.ts';
 import { LatenessWindow } from './lateness.ts';
+import { datasetMetadata } from './metadata.ts';
 import { PacketBuilder } from './packets.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
 
-/** Anything that receives a session's packets: a WebSocket client, the studio window. */
+/** A connected client as REST, /metrics and the studio's clients panel show it. */
+export interface ClientInfo {
+  id: number;
+  endpoint: ClientEndpoint;
+  address: string;
+  /** Date.now() at connect. */
+  connectedAt: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** Packets dropped because the client read too slowly. */
+  drops: number;
+  /** Bytes queued on its socket: how far behind it is. */
+  bufferedBytes: number;
+}
+
+/**
+ * Anything that receives a session's packets: a decoder's connection, the studio window.
+ * A tick runs in two phases across every due session (see TickScheduler): first every
+ * subscriber's `prepare` (encode, say), then every `onPacket`, so the sends of one tick go out
+ * back to back. Playback builds packets and knows no wire encoding.
+ */
 export interface SessionSubscriber {
-  /** Counted as a connected client (decoders); the studio's own view is not. */
-  readonly isClient: boolean;
-  /** The encoding it sends, so the packet is encoded before any socket write of the tick. */
-  readonly format?: StreamFormat;
-  onPacket(packet: EncodedMessage<DataPacket>): void;
+  /** Connected clients (decoders) describe themselves; the studio's own view is not a client. */
+  describeClient?(): ClientInfo;
+  /** Phase 1: the expensive work on the packet about to be sent, before anyone sends. */
+  prepare?(packet: DataPacket): void;
+  /** Phase 2: send it. */
+  onPacket(packet: DataPacket): void;
   /** The dataset or the timeline changed under the subscriber. */
   onMetadataChanged?(session: Session): void;
   /** The session is going away (deleted, evicted, server shutting down). */
@@ -59,13 +81,13 @@ export interface PlaybackState {
 
 export function assertSpeed(speed: number): void {
   if (!Number.isFinite(speed) || speed < SPEED_MIN || speed > SPEED_MAX) {
-    throw new RangeError(`speed must be between ${SPEED_MIN} and ${SPEED_MAX} (got ${speed})`);
+    throw new ParamError(`speed must be between ${SPEED_MIN} and ${SPEED_MAX} (got ${speed})`);
   }
 }
 
 /**
- * One session timeline. Every subscriber receives the same packets: one packet built per
- * tick, encoded at most once per format (EncodedMessage), then fanned out.
+ * One session timeline. Every subscriber receives the same packet object: one packet built
+ * per tick, then fanned out.
  */
 export class Session {
   readonly createdAt = Date.now();
@@ -112,8 +134,15 @@ export class Session {
 
   get clientCount(): number {
     let n = 0;
-    for (const s of this.subscribers) if (s.isClient) n++;
+    for (const s of this.subscribers) if (s.describeClient) n++;
     return n;
+  }
+
+  /** The connected clients, in the order they attached. */
+  clients(): ClientInfo[] {
+    const out: ClientInfo[] = [];
+    for (const s of this.subscribers) if (s.describeClient) out.push(s.describeClient());
+    return out;
   }
 
   get subscriberCount(): number {
@@ -169,10 +198,10 @@ export class Session {
 
   /** Moves to `seconds` into the session timeline; the next packet plays from there. */
   seek(seconds: number): void {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`position must be a number of seconds ≥ 0 (got ${seconds})`);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new ParamError(`position must be a number of seconds ≥ 0 (got ${seconds})`);
     const pos = binOf(seconds);
     if (pos >= this.timeline.length) {
-      throw new RangeError(`position ${seconds} s is past the end of the timeline (${this.timeline.durationSeconds} s)`);
+      throw new ParamError(`position ${seconds} s is past the end of the timeline (${this.timeline.durationSeconds} s)`);
     }
     this.cursor = pos;
     if (this.status === 'ended') this.status = 'paused';
@@ -249,19 +278,10 @@ export class Session {
   }
 
   metadata(): StreamMetadata {
-    const ds = this.dataset;
     return {
-      num_channels: ds.numUnits,
-      frequency_hz: FREQUENCY_HZ,
-      duration_seconds: ds.durationSeconds,
-      total_packets: ds.numBins,
-      bin_size_ms: BIN_MS,
+      ...datasetMetadata(this.dataset),
       timeline_packets: this.timeline.length,
-      unit_ids: ds.unitIds,
-      num_trials: ds.trials.length,
-      num_targets: ds.targets.length,
-      units: { position: 'mm', velocity: 'mm/s', time: 's' },
-      dataset: ds.provenance,
+      dataset: this.dataset.provenance,
       filters: { ...this._filters },
       speed: this.speed,
       loop: this.loop,
@@ -295,8 +315,8 @@ export class Session {
   }
 
   /**
-   * Phase 1 of a tick (see TickScheduler): advance the timeline, build the packet and encode
-   * it once per format its subscribers use. Returns phase 2, which hands it to every subscriber.
+   * Phase 1 of a tick (see TickScheduler): advance the timeline, build the packet and let every
+   * subscriber prepare it. Returns phase 2, which hands it to every subscriber.
    */
   private readonly tick = (tick: ClockTick): (() => void) | void => {
     if (this.cursor >= this.timeline.length) {
@@ -311,8 +331,8 @@ export class Session {
       if (last) this.end();
       return;
     }
-    const packet = new EncodedMessage(this.builder.build(bin, seq, Date.now() / 1000));
-    for (const s of this.subscribers) if (s.format) packet.bytes(s.format);
+    const packet = this.builder.build(bin, seq, Date.now() / 1000);
+    for (const s of this.subscribers) s.prepare?.(packet);
     return () => {
       for (const s of this.subscribers) s.onPacket(packet);
       this.recordLateness(tick.dueMs);
@@ -322,7 +342,7 @@ export class Session {
   };
 
   private recordLateness(dueMs: number): void {
-    const sent = performance.now();
+    const sent = this.clock.now();
     this.lateness.record(sent, sent - dueMs);
     this.onLateness?.(this, sent - dueMs);
   }

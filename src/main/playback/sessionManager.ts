@@ -2,18 +2,11 @@ import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
 import { Session, assertSpeed, type SessionOptions } from './session.ts';
 import { buildTimeline } from './timeline.ts';
-import { log } from '../log.ts';
+import { log } from '../common/log.ts';
+import { DomainError } from '../common/errors.ts';
 
-/** A request the manager refuses; `code` is stable for clients, the message is for people. */
-export class SessionError extends Error {
-  constructor(
-    readonly code: 'invalid_session_code' | 'session_exists' | 'session_not_found' | 'session_limit' | 'filter_conflict',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SessionError';
-  }
-}
+/** A request the manager refuses. */
+export class SessionError extends DomainError<'invalid_session_code' | 'session_exists' | 'session_not_found' | 'session_limit' | 'filter_conflict'> {}
 
 export interface SessionManagerOptions {
   /** Sessions without connections expire after this long. Default 1 h. */
@@ -65,6 +58,18 @@ export class SessionManager {
 
   get(code: string): Session | undefined {
     return this.sessions.get(code);
+  }
+
+  /** The session with this code; a SessionError `session_not_found` when there is none. */
+  require(code: string): Session {
+    const s = this.sessions.get(code);
+    if (!s) throw new SessionError('session_not_found', `session "${code.slice(0, 80)}" not found`);
+    return s;
+  }
+
+  /** A readable code like `swift-neural-42` that no session uses. */
+  unusedCode(): string {
+    return generateSessionCode((c) => this.sessions.has(c));
   }
 
   /** The session list changed (created, deleted, expired). */

@@ -1,17 +1,10 @@
 import type { Dataset } from '../dataset/types.ts';
+import { DomainError } from '../common/errors.ts';
 import { binStartSeconds } from '../../shared/bins.ts';
 import type { SessionFilters } from '../../shared/wire.ts';
 
-/** A filter the dataset cannot honour; `code` is stable for clients, the message is for people. */
-export class FilterError extends Error {
-  constructor(
-    readonly code: 'unknown_trial' | 'unknown_target' | 'empty_timeline',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FilterError';
-  }
-}
+/** A filter the dataset cannot honour. */
+export class FilterError extends DomainError<'unknown_trial' | 'unknown_target' | 'empty_timeline'> {}
 
 /**
  * The bins a session plays, in order: the whole recording, one trial, or every trial aimed

@@ -1,8 +1,10 @@
 import type { WebSocket } from 'ws';
-import { encode, type EncodedMessage, type StreamFormat } from '../../shared/codecs.ts';
-import type { DataPacket, ErrorMessage, ServerMessage } from '../../shared/wire.ts';
+import { encode, type StreamFormat } from '../../shared/codecs.ts';
+import type { ClientEndpoint, DataPacket, ErrorMessage, ServerMessage } from '../../shared/wire.ts';
 import { CloseCode } from '../../shared/wire.ts';
-import type { Session, SessionSubscriber } from '../playback/session.ts';
+import type { ClientInfo, Session, SessionSubscriber } from '../playback/session.ts';
+import { closeReason } from '../http/wsProtocol.ts';
+import type { PacketEncoder } from './packetEncoder.ts';
 
 export interface BackpressureOptions {
   /** Above this many bytes queued on a socket, packets for it are dropped. Default 256 KiB. */
@@ -32,14 +34,13 @@ export interface WireStats {
   packets: Record<StreamFormat, number>;
 }
 
-let nextClientId = 1;
-
-/** The WebSocket close reason is limited to 123 bytes of UTF-8. */
-export function closeReason(text: string): string {
-  let s = text;
-  while (Buffer.byteLength(s) > 123) s = s.slice(0, -2) + '…';
-  return s;
+/** What the stream face keeps per session: bytes sent, and the encoder its clients share. */
+export interface SessionWire {
+  stats: WireStats;
+  encoder: PacketEncoder;
 }
+
+let nextClientId = 1;
 
 /** Sends an error message, then closes with a 4xxx code and a readable reason. */
 export function refuse(ws: WebSocket, format: StreamFormat, closeCode: number, error: ErrorMessage): void {
@@ -57,7 +58,6 @@ export function refuse(ws: WebSocket, format: StreamFormat, closeCode: number, e
  */
 export class StreamClient implements SessionSubscriber {
   readonly id = nextClientId++;
-  readonly isClient = true;
   readonly connectedAt = Date.now();
   packetsSent = 0;
   bytesSent = 0;
@@ -77,23 +77,41 @@ export class StreamClient implements SessionSubscriber {
     readonly session: Session,
     readonly format: StreamFormat,
     readonly remoteAddress: string,
-    private readonly stats: WireStats,
+    private readonly wire: SessionWire,
     private readonly backpressure: Required<BackpressureOptions>,
     private readonly metadataFor: (client: StreamClient) => ServerMessage,
   ) {}
 
-  get endpoint(): 'json' | 'binary' {
+  get endpoint(): ClientEndpoint {
     return this.format === 'json' ? 'json' : 'binary';
+  }
+
+  describeClient(): ClientInfo {
+    return {
+      id: this.id,
+      endpoint: this.endpoint,
+      address: this.remoteAddress,
+      connectedAt: this.connectedAt,
+      packetsSent: this.packetsSent,
+      bytesSent: this.bytesSent,
+      drops: this.drops,
+      bufferedBytes: this.ws.bufferedAmount,
+    };
   }
 
   send(msg: ServerMessage | Uint8Array): void {
     const bytes = msg instanceof Uint8Array ? msg : encode(this.format, msg);
     this.ws.send(bytes, { binary: this.format === 'msgpack' });
     this.bytesSent += bytes.length;
-    this.stats.bytes[this.format] += bytes.length;
+    this.wire.stats.bytes[this.format] += bytes.length;
   }
 
-  onPacket(packet: EncodedMessage<DataPacket>): void {
+  /** The tick's first phase: encode (once per format for the whole session) before anyone sends. */
+  prepare(packet: DataPacket): void {
+    this.wire.encoder.bytes(packet, this.format);
+  }
+
+  onPacket(packet: DataPacket): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     const now = Date.now();
     const pongLate = this.pingSentAt !== 0 && now - this.pingSentAt > this.backpressure.maxPongLagMs;
@@ -112,12 +130,12 @@ export class StreamClient implements SessionSubscriber {
     if (this.behindSince !== 0 && now - this.lastDropAt > this.backpressure.recoverMs && this.lastPongLagMs < this.backpressure.maxPongLagMs / 2) {
       this.behindSince = 0;
     }
-    const bytes = packet.bytes(this.format);
+    const bytes = this.wire.encoder.bytes(packet, this.format);
     this.ws.send(bytes, { binary: this.format === 'msgpack' });
     this.packetsSent++;
     this.bytesSent += bytes.length;
-    this.stats.bytes[this.format] += bytes.length;
-    this.stats.packets[this.format]++;
+    this.wire.stats.bytes[this.format] += bytes.length;
+    this.wire.stats.packets[this.format]++;
   }
 
   /** The answer to our latest ping arrived: how late it was tells how far behind the client reads. */
@@ -148,19 +166,5 @@ export class StreamClient implements SessionSubscriber {
   terminate(reason: string): void {
     this.closedByServer ??= { code: CloseCode.Abnormal, reason: closeReason(reason) };
     this.ws.terminate();
-  }
-
-  info() {
-    return {
-      id: this.id,
-      session: this.session.code,
-      endpoint: this.endpoint,
-      address: this.remoteAddress,
-      connected_at: new Date(this.connectedAt).toISOString(),
-      packets_sent: this.packetsSent,
-      bytes_sent: this.bytesSent,
-      drops: this.drops,
-      buffered_bytes: this.ws.bufferedAmount,
-    };
   }
 }

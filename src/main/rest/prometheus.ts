@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
-import type { StreamEndpoint } from './streamEndpoint.ts';
+import type { StreamStats } from './metrics.ts';
 
 /**
  * /metrics in Prometheus text format (prom-client), so a lab's existing Prometheus/Grafana can
@@ -15,7 +15,7 @@ export class PrometheusMetrics {
 
   constructor(
     private readonly engine: Engine,
-    streams: StreamEndpoint,
+    streams: StreamStats,
   ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'phantomlink_' });
@@ -58,7 +58,7 @@ export class PrometheusMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const s of sessions()) this.inc({ session: s.code }, streams.clientsOf(s).reduce((n, c) => n + c.drops, 0));
+        for (const s of sessions()) this.inc({ session: s.code }, s.clients().reduce((n, c) => n + c.drops, 0));
       },
     });
     new Gauge({
@@ -68,7 +68,7 @@ export class PrometheusMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const s of sessions()) this.set({ session: s.code }, streams.clientsOf(s).length);
+        for (const s of sessions()) this.set({ session: s.code }, s.clientCount);
       },
     });
     new Gauge({

@@ -3,7 +3,8 @@
  * typed), so this wiring runs under plain Node in tests with stand-ins.
  */
 import { IPC_EVENT, IPC_SUBSCRIBE, IPC_UNSUBSCRIBE, STUDIO_COMMANDS, ipcCommandChannel, type IpcResult, type Unsubscribe } from '../../shared/studioApi.ts';
-import { StudioError, type StudioService } from './studioService.ts';
+import { refusalOf } from './errors.ts';
+import type { StudioService } from './studioService.ts';
 
 export interface IpcSender {
   id: number;
@@ -35,8 +36,7 @@ export function registerStudioIpc(ipcMain: IpcMainLike, service: StudioService, 
       try {
         return { ok: true, value: (await service.call(command, args)) ?? null };
       } catch (err) {
-        const e = err instanceof StudioError ? err : new StudioError('internal_error', 'internal error (see the log)');
-        return { ok: false, error: { code: e.code, message: e.message } };
+        return { ok: false, error: refusalOf(err) };
       }
     });
   }
@@ -68,8 +68,7 @@ export function registerStudioIpc(ipcMain: IpcMainLike, service: StudioService, 
         }),
       );
     } catch (err) {
-      const e = err instanceof StudioError ? err : new StudioError('internal_error', String(err));
-      event.sender.send(IPC_EVENT, id, null, { code: e.code, message: e.message });
+      event.sender.send(IPC_EVENT, id, null, refusalOf(err));
     }
   });
   ipcMain.on(IPC_UNSUBSCRIBE, (event, id) => {

@@ -4,7 +4,7 @@
  */
 import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
 import { isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
-import { ParamError } from '../server/params.ts';
+import { ParamError } from '../common/errors.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 
 type Check<T> = (v: unknown, name: string) => T;

@@ -3,18 +3,9 @@
  * host's studio channel both forward untrusted (command, args) pairs here. Arguments are
  * validated before anything runs; refusals come back as StudioError with a stable code.
  */
-import type { Engine } from '../engine.ts';
-import type { Dataset } from '../dataset/types.ts';
-import { DatasetError } from '../dataset/errors.ts';
-import type { Session } from '../playback/session.ts';
-import { SessionError, generateSessionCode } from '../playback/sessionManager.ts';
-import { FilterError } from '../playback/timeline.ts';
-import type { RunningServer } from '../server/index.ts';
-import { ParamError } from '../server/params.ts';
 import type {
   DatasetSummary,
   PlaybackSnapshot,
-  SessionSummary,
   StudioCommand,
   StudioCommandMap,
   StudioEvent,
@@ -22,30 +13,25 @@ import type {
   Unsubscribe,
 } from '../../shared/studioApi.ts';
 import { STUDIO_COMMANDS, STUDIO_EVENTS } from '../../shared/studioApi.ts';
-import { validateCommandArgs, validateEventArgs } from './validate.ts';
-import { log } from '../log.ts';
 import { describeValue } from '../../shared/describeValue.ts';
+import { performance } from 'node:perf_hooks';
+import { processStats, startProcessStats } from '../common/processStats.ts';
+import { APP_VERSION } from '../common/version.ts';
+import type { WsUrls } from '../http/listener.ts';
+import type { Engine } from '../playback/engine.ts';
+import type { Session } from '../playback/session.ts';
+import { StudioError, toStudioError } from './errors.ts';
 import { StudioPacketFeed } from './packetFeed.ts';
+import { clientSummaries, datasetSummary, playbackSnapshot, sessionSummary, targetSummaries, trialSummaries } from './projections.ts';
 import type { RecentFiles } from './recentFiles.ts';
+import { validateCommandArgs, validateEventArgs } from './validate.ts';
 
-export class StudioError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StudioError';
-  }
-}
-
-/** Turns the engine's refusals into StudioErrors; anything else is a bug and is rethrown. */
-export function toStudioError(err: unknown): StudioError {
-  if (err instanceof StudioError) return err;
-  if (err instanceof DatasetError) return new StudioError('dataset_error', err.message);
-  if (err instanceof FilterError || err instanceof SessionError) return new StudioError(err.code, err.message);
-  if (err instanceof ParamError || err instanceof RangeError) return new StudioError('invalid_argument', err.message);
-  log.error('internal_error', { where: 'studio command', error: String(err), stack: (err as Error)?.stack });
-  return new StudioError('internal_error', 'internal error (see the log)');
+/** Where the studio's server listens, for the status bar and the stream URLs it shows. */
+export interface StudioServer extends WsUrls {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly token: string | null;
 }
 
 export interface StudioHostEffects {
@@ -64,52 +50,6 @@ type Handlers = {
   [K in StudioCommand]: (...args: StudioCommandMap[K]['args']) => Promise<StudioCommandMap[K]['result']> | StudioCommandMap[K]['result'];
 };
 
-export function datasetSummary(ds: Dataset): DatasetSummary {
-  let bounds: DatasetSummary['bounds'] = null;
-  const grow = (x: number, y: number) => {
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-    bounds ??= { xMin: x, xMax: x, yMin: y, yMax: y };
-    bounds.xMin = Math.min(bounds.xMin, x);
-    bounds.xMax = Math.max(bounds.xMax, x);
-    bounds.yMin = Math.min(bounds.yMin, y);
-    bounds.yMax = Math.max(bounds.yMax, y);
-  };
-  for (const t of ds.targets) grow(t.x, t.y);
-  const k = ds.kinematics;
-  if (k) for (let i = 0; i < ds.numBins; i += 8) grow(k.x[i], k.y[i]);
-  return {
-    path: ds.provenance.path,
-    name: ds.provenance.name,
-    synthetic: ds.provenance.synthetic,
-    description: ds.provenance.description,
-    numUnits: ds.numUnits,
-    numTrials: ds.trials.length,
-    numTargets: ds.targets.length,
-    durationSeconds: ds.durationSeconds,
-    totalPackets: ds.numBins,
-    totalSpikes: ds.totalSpikes,
-    hasKinematics: ds.kinematics !== null,
-    notes: ds.notes,
-    bounds,
-  };
-}
-
-export function playbackSnapshot(s: Session): PlaybackSnapshot {
-  const st = s.state();
-  return {
-    code: s.code,
-    status: st.status,
-    positionS: st.position_s,
-    durationS: st.duration_s,
-    speed: st.speed,
-    loop: st.loop,
-    filters: st.filters,
-    packetsSent: st.packets_sent,
-    recordingTimeS: st.recording_time_s,
-    trialStartsS: s.trialStartsSeconds(),
-  };
-}
-
 export class StudioService {
   private readonly handlers: Handlers;
   private presentation = false;
@@ -119,19 +59,15 @@ export class StudioService {
 
   constructor(
     private readonly engine: Engine,
-    private readonly server: RunningServer,
+    private readonly server: StudioServer,
     private readonly effects: StudioHostEffects = {},
   ) {
     this.pollMs = effects.pollMs ?? 250;
     this.flushMs = effects.packetFlushMs ?? 50;
+    startProcessStats();
     const sessions = engine.sessions;
-    const session = (code: string): Session => {
-      const s = sessions.get(code);
-      if (!s) throw new StudioError('session_not_found', `session "${code}" not found`);
-      return s;
-    };
     const act = (code: string, fn: (s: Session) => void): PlaybackSnapshot => {
-      const s = session(code);
+      const s = sessions.require(code);
       fn(s);
       return playbackSnapshot(s);
     };
@@ -141,14 +77,14 @@ export class StudioService {
       return datasetSummary(ds);
     };
     this.handlers = {
-      listSessions: () => sessions.list().map((s) => this.sessionSummary(s)),
+      listSessions: () => sessions.list().map((s) => sessionSummary(s, server)),
       createSession: (req) => {
-        const code = req.code || generateSessionCode((c) => sessions.get(c) !== undefined);
-        const s = sessions.create(code, req.filters, { speed: req.speed, loop: req.loop, paused: req.paused });
-        return this.sessionSummary(s);
+        const s = sessions.create(req.code || sessions.unusedCode(), req.filters, { speed: req.speed, loop: req.loop, paused: req.paused });
+        return sessionSummary(s, server);
       },
       deleteSession: (code) => {
-        if (!sessions.delete(code, 'session deleted in the studio')) throw new StudioError('session_not_found', `session "${code}" not found`);
+        sessions.require(code);
+        sessions.delete(code, 'session deleted in the studio');
       },
       play: (code) => act(code, (s) => s.play()),
       pause: (code) => act(code, (s) => s.pause()),
@@ -157,7 +93,7 @@ export class StudioService {
       setSpeed: (code, speed) => act(code, (s) => s.setSpeed(speed)),
       setLoop: (code, loop) => act(code, (s) => s.setLoop(loop)),
       setFilters: (code, filters) => act(code, (s) => s.setFilters(filters)),
-      getPlayback: (code) => playbackSnapshot(session(code)),
+      getPlayback: (code) => playbackSnapshot(sessions.require(code)),
       openDataset: (path) => openAndRemember(path),
       chooseDataset: async () => {
         const path = await this.effects.chooseFile?.();
@@ -166,21 +102,14 @@ export class StudioService {
       recentDatasets: async () => (await this.effects.recent?.list()) ?? [],
       setPresentation: (on) => this.setPresentation(on),
       getDataset: () => datasetSummary(engine.dataset),
-      getTrials: () =>
-        engine.dataset.trials.map((t) => ({
-          id: t.id,
-          targetId: t.targetId,
-          success: t.success,
-          startTime: t.startTime,
-          duration: t.effectiveStopTime - t.startTime,
-        })),
-      getTargets: () => engine.dataset.targets.map((t) => ({ id: t.id, x: t.x, y: t.y, numTrials: t.trialIds.length })),
+      getTrials: () => trialSummaries(engine.dataset),
+      getTargets: () => targetSummaries(engine.dataset),
       serverInfo: () => ({
         httpUrl: server.url,
         wsUrl: server.url.replace(/^http/, 'ws'),
         host: server.host,
         port: server.port,
-        version: '0.1.0',
+        version: APP_VERSION,
         canChooseFile: this.effects.chooseFile !== undefined,
         token: server.token,
       }),
@@ -225,37 +154,28 @@ export class StudioService {
     const emitAny = emit as (p: unknown) => void;
     switch (event) {
       case 'sessions':
-        return this.poll(() => sessions.list().map((s) => this.sessionSummary(s)), emitAny);
+        return this.poll(() => sessions.list().map((s) => sessionSummary(s, this.server)), emitAny);
       case 'clients':
-        return this.poll(
-          () =>
-            [...this.server.streams.clients].map((c) => ({
-              id: c.id,
-              session: c.session.code,
-              endpoint: c.endpoint,
-              address: c.remoteAddress,
-              packetsSent: c.packetsSent,
-              drops: c.drops,
-              bufferedBytes: c.ws.bufferedAmount,
-            })),
-          emitAny,
-        );
+        return this.poll(() => clientSummaries(sessions.list()), emitAny);
       case 'metrics':
         return this.poll(() => {
-          const m = this.server.metrics.collect();
-          const worst = m.sessions.reduce<(typeof m.sessions)[number] | null>(
-            (w, s) => ((s.send_lateness_last_minute.p99_ms ?? -1) > (w?.send_lateness_last_minute.p99_ms ?? -1) ? s : w),
-            null,
-          );
-          const l = worst?.send_lateness_last_minute;
+          // The status bar shows the worst session's send lateness over the last minute.
+          const now = performance.now();
+          const list = sessions.list();
+          let worst: ReturnType<Session['lateness']['summary']> | null = null;
+          for (const s of list) {
+            const l = s.lateness.summary(now);
+            if ((l.p99_ms ?? -1) > (worst?.p99_ms ?? -1)) worst = l;
+          }
+          const proc = processStats();
           return {
-            latenessP50Ms: l?.p50_ms ?? null,
-            latenessP99Ms: l?.p99_ms ?? null,
-            latenessMaxMs: l?.max_ms ?? null,
-            clients: m.totals.clients,
-            sessions: m.totals.sessions,
-            rssMb: m.process.rss_mb,
-            eventLoopLagP99Ms: m.process.event_loop_lag_ms.p99,
+            latenessP50Ms: worst?.p50_ms ?? null,
+            latenessP99Ms: worst?.p99_ms ?? null,
+            latenessMaxMs: worst?.max_ms ?? null,
+            clients: list.reduce((n, s) => n + s.clientCount, 0),
+            sessions: list.length,
+            rssMb: proc.rss_mb,
+            eventLoopLagP99Ms: proc.event_loop_lag_ms.p99,
           };
         }, emitAny, 1000);
       case 'dataset':
@@ -319,21 +239,5 @@ export class StudioService {
     tick();
     const timer = setInterval(tick, ms);
     return () => clearInterval(timer);
-  }
-
-  private sessionSummary(s: Session): SessionSummary {
-    const st = s.state();
-    return {
-      code: s.code,
-      status: st.status,
-      clients: s.clientCount,
-      positionS: st.position_s,
-      durationS: st.duration_s,
-      speed: st.speed,
-      loop: st.loop,
-      filters: st.filters,
-      streamUrl: this.server.streams.streamUrl(s.code, 'json'),
-      binaryStreamUrl: this.server.streams.streamUrl(s.code, 'msgpack'),
-    };
   }
 }

@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioClientFrame, StudioServerFrame, Unsubscribe } from '../../shared/studioApi.ts';
 import { CloseCode } from '../../shared/wire.ts';
-import { StudioError, type StudioService } from '../ipc/studioService.ts';
-import { closeReason } from './streamClients.ts';
-import { AccessGuard } from './accessToken.ts';
 import { describeValue } from '../../shared/describeValue.ts';
-import { log } from '../log.ts';
-import { explainProtocolCloses } from './protocolErrors.ts';
+import { log } from '../common/log.ts';
+import { AccessGuard } from '../http/accessToken.ts';
+import type { UpgradeRoute } from '../http/listener.ts';
+import { closeReason, explainProtocolCloses } from '../http/wsProtocol.ts';
+import { StudioError, refusalOf } from './errors.ts';
+import type { StudioService } from './studioService.ts';
 
 export const STUDIO_CHANNEL_PATH = '/studio/channel';
 /** Studio frames are small commands; a dataset path is the largest thing in one. */
@@ -19,7 +20,7 @@ const MAX_FRAME_BYTES = 256 * 1024;
  * `call` frames run a command and answer with a `result` frame of the same id; `subscribe`
  * frames stream `event` frames under their id until `unsubscribe` or disconnect.
  */
-export class StudioChannel {
+export class StudioChannel implements UpgradeRoute {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true });
 
   constructor(
@@ -27,6 +28,10 @@ export class StudioChannel {
     /** Origins allowed to open the channel (browsers send one; other programs may not). */
     private readonly allowedOrigins: () => string[],
   ) {}
+
+  matches(pathname: string): boolean {
+    return pathname === STUDIO_CHANNEL_PATH;
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authorized = true): void {
     const origin = req.headers.origin;
@@ -51,10 +56,7 @@ export class StudioChannel {
     const send = (frame: StudioServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const fail = (id: number, err: unknown) => {
-      const e = err instanceof StudioError ? err : new StudioError('internal_error', 'internal error (see the log)');
-      send({ kind: 'result', id, ok: false, error: { code: e.code, message: e.message } });
-    };
+    const fail = (id: number, err: unknown) => send({ kind: 'result', id, ok: false, error: refusalOf(err) });
     explainProtocolCloses(ws, MAX_FRAME_BYTES, (code, reason) => log.info('studio_protocol_error', { code, reason }));
     ws.on('close', () => {
       for (const off of subscriptions.values()) off();

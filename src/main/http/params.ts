@@ -1,13 +1,7 @@
+/** Query parameters and body fields of the HTTP faces (streams, REST), read and checked. */
 import type { SessionFilters } from '../../shared/wire.ts';
 import { describeValue } from '../../shared/describeValue.ts';
-
-/** A query parameter or body field that is not what it must be. */
-export class ParamError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ParamError';
-  }
-}
+import { ParamError } from '../common/errors.ts';
 
 type Raw = unknown;
 

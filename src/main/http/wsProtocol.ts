@@ -32,3 +32,10 @@ export function explainProtocolCloses(ws: WebSocket, maxFrameBytes: number, onEr
 function formatBytes(n: number): string {
   return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
+
+/** The WebSocket close reason is limited to 123 bytes of UTF-8. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (Buffer.byteLength(s) > 123) s = s.slice(0, -2) + '…';
+  return s;
+}

@@ -1,4 +1,3 @@
-import type { EncodedMessage } from '../../shared/codecs.ts';
 import type { PacketBatch, StudioPacket } from '../../shared/studioApi.ts';
 import { binStartSeconds } from '../../shared/bins.ts';
 import type { DataPacket } from '../../shared/wire.ts';
@@ -12,7 +11,6 @@ import type { SessionManager } from '../playback/sessionManager.ts';
  * created again, the feed re-attaches to the new one.
  */
 export class StudioPacketFeed implements SessionSubscriber {
-  readonly isClient = false;
   private pending: StudioPacket[] = [];
   private bound: Session | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -27,8 +25,7 @@ export class StudioPacketFeed implements SessionSubscriber {
     this.timer = setInterval(() => this.flush(), flushMs);
   }
 
-  onPacket(encoded: EncodedMessage<DataPacket>): void {
-    const p = encoded.message;
+  onPacket(p: DataPacket): void {
     const state = this.bound!;
     this.pending.push({
       seq: p.sequence_number,

@@ -1,16 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
-import { decodeMsgpack, type StreamFormat } from '../../shared/codecs.ts';
-import { CloseCode, type ErrorMessage, type MetadataMessage, type StatusMessage } from '../../shared/wire.ts';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import type { StreamFormat } from '../../shared/codecs.ts';
+import { CloseCode, streamPath, type ClientEndpoint, type ErrorMessage, type MetadataMessage } from '../../shared/wire.ts';
+import { ParamError } from '../common/errors.ts';
+import { log } from '../common/log.ts';
 import type { Session } from '../playback/session.ts';
-import { SessionError, type SessionManager } from '../playback/sessionManager.ts';
-import { FilterError } from '../playback/timeline.ts';
-import { ParamError, filtersFrom, queryGetter } from './params.ts';
-import { AccessGuard } from './accessToken.ts';
-import { log } from '../log.ts';
-import { explainProtocolCloses } from './protocolErrors.ts';
-import { StreamClient, refuse, type BackpressureOptions, type WireStats } from './streamClients.ts';
+import type { SessionManager } from '../playback/sessionManager.ts';
+import { AccessGuard } from '../http/accessToken.ts';
+import type { UpgradeRoute, WsUrls } from '../http/listener.ts';
+import { filtersFrom, queryGetter } from '../http/params.ts';
+import { explainProtocolCloses } from '../http/wsProtocol.ts';
+import { handleClientMessage } from './clientMessages.ts';
+import { streamRefusal } from './errors.ts';
+import { PacketEncoder, warmUpCodecs } from './packetEncoder.ts';
+import { StreamClient, refuse, type BackpressureOptions, type SessionWire, type WireStats } from './streamClient.ts';
 
 export interface StreamEndpointOptions extends BackpressureOptions {
   /** Keepalive: a peer that has not answered a ping for this long is terminated. Default 20 s. */
@@ -27,7 +31,7 @@ export interface StreamEndpointOptions extends BackpressureOptions {
 export interface ClosedClient {
   id: number;
   session: string;
-  endpoint: 'json' | 'binary';
+  endpoint: ClientEndpoint;
   address: string;
   code: number;
   reason: string;
@@ -38,26 +42,20 @@ export interface ClosedClient {
 }
 
 const RECENT_CLOSES = 50;
-const utf8 = new TextDecoder('utf-8');
 /** Target spacing of keepalive/lag-probe groups. */
 const PROBE_SLICE_MS = 50;
 
 const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
 
-/** Is this an upgrade request for one of the stream endpoints? */
-export function isStreamPath(pathname: string): boolean {
-  return pathname.startsWith('/stream/');
-}
-
 /**
- * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack).
- * A bad request is accepted as a WebSocket and then refused with an error message and a
- * 4xxx close, so every client library can show the reason.
+ * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack), mounted on
+ * the listener's upgrade router. A bad request is accepted as a WebSocket and then refused with
+ * an error message and a 4xxx close, so every client library can show the reason.
  */
-export class StreamEndpoint {
+export class StreamEndpoint implements UpgradeRoute {
   private readonly wss: WebSocketServer;
   readonly clients = new Set<StreamClient>();
-  private readonly stats = new WeakMap<Session, WireStats>();
+  private readonly wire = new WeakMap<Session, SessionWire>();
   private readonly pingTimer: NodeJS.Timeout;
   private readonly deadAfterMs: number;
   private readonly maxClientFrameBytes: number;
@@ -67,14 +65,12 @@ export class StreamEndpoint {
   private readonly backpressure: Required<BackpressureOptions>;
   /** Connections refused (bad code, filter, limit…), for /metrics. */
   refused = 0;
-  /** Appended to the stream URLs we hand out, so they work as copied when a token is required. */
-  urlToken: string | null = null;
   /** The last few closed client connections, newest last. */
   readonly recentCloses: ClosedClient[] = [];
 
   constructor(
     private readonly sessions: SessionManager,
-    private readonly publicUrl: () => string,
+    private readonly urls: WsUrls,
     opts: StreamEndpointOptions = {},
   ) {
     this.maxClientFrameBytes = opts.maxClientFrameBytes ?? 64 * 1024;
@@ -95,25 +91,31 @@ export class StreamEndpoint {
     };
     this.deadAfterMs = opts.pingIntervalMs ?? 20_000;
     // Pinging 1,000 clients in one sweep blocked the loop ~7 ms and pushed fan-out send
-    // lateness p99 from 3.8 to 7.6 ms (bench/results/fanout-spreadprobe.md); one group every
+    // lateness p99 from 3.8 to 7.6 ms (bench/README.md, fan-out); one group every
     // ~50 ms keeps each sweep well under a millisecond. Every client is still probed once a period.
     const probePeriodMs = Math.min(opts.lagProbeMs ?? 1000, this.deadAfterMs);
     this.probeSlices = Math.max(1, Math.round(probePeriodMs / PROBE_SLICE_MS));
     this.pingTimer = setInterval(() => this.keepalive(), probePeriodMs / this.probeSlices);
     this.pingTimer.unref();
+    warmUpCodecs(sessions.currentDataset);
   }
 
+  /** Bytes and packets sent per format on this session (for /metrics). */
   wireStats(session: Session): WireStats {
-    let s = this.stats.get(session);
-    if (!s) {
-      s = { bytes: { json: 0, msgpack: 0 }, packets: { json: 0, msgpack: 0 } };
-      this.stats.set(session, s);
-    }
-    return s;
+    return this.wireOf(session).stats;
   }
 
-  clientsOf(session: Session): StreamClient[] {
-    return [...this.clients].filter((c) => c.session === session);
+  private wireOf(session: Session): SessionWire {
+    let w = this.wire.get(session);
+    if (!w) {
+      w = { stats: { bytes: { json: 0, msgpack: 0 }, packets: { json: 0, msgpack: 0 } }, encoder: new PacketEncoder() };
+      this.wire.set(session, w);
+    }
+    return w;
+  }
+
+  matches(pathname: string): boolean {
+    return pathname.startsWith('/stream/');
   }
 
   /** `authorized` false: accepted only to be refused with 4401 and a reason clients can show. */
@@ -121,22 +123,11 @@ export class StreamEndpoint {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, authorized));
   }
 
-  streamUrl(code: string, format: StreamFormat): string {
-    return this.streamUrlTemplate(format).replace('{session_code}', encodeURIComponent(code));
-  }
-
-  /** `ws://host:port/stream/{session_code}` (or `/stream/binary/…`), for docs and listings. */
-  streamUrlTemplate(format: StreamFormat): string {
-    const base = this.publicUrl().replace(/^http/, 'ws');
-    const query = this.urlToken ? `?token=${encodeURIComponent(this.urlToken)}` : '';
-    return `${base}/stream/${format === 'msgpack' ? 'binary/' : ''}{session_code}${query}`;
-  }
-
-  metadataMessage(session: Session, format: StreamFormat): MetadataMessage {
+  metadataMessage(session: Session, endpoint: ClientEndpoint): MetadataMessage {
     const data = session.metadata();
     // The guide shows the metadata both nested under `data` and flat (its Python example
     // reads metadata['num_channels']): send both.
-    return { type: 'metadata', ...data, data, session: { code: session.code, url: this.streamUrl(session.code, format) } };
+    return { type: 'metadata', ...data, data, session: { code: session.code, url: this.urls.wsUrl(streamPath(session.code, endpoint)) } };
   }
 
   /**
@@ -190,20 +181,15 @@ export class StreamEndpoint {
       const filters = filtersFrom(queryGetter(url.searchParams));
       session = this.sessions.join(code, filters);
     } catch (err) {
-      if (err instanceof ParamError) return fail(CloseCode.InvalidRequest, 'invalid_filter', err.message);
-      if (err instanceof FilterError) return fail(CloseCode.NotFound, err.code, err.message);
-      if (err instanceof SessionError) {
-        const close =
-          err.code === 'filter_conflict' ? CloseCode.FilterConflict : err.code === 'session_limit' ? CloseCode.SessionLimit : CloseCode.InvalidRequest;
-        return fail(close, err.code, err.message);
-      }
+      const r = streamRefusal(err);
+      if (r) return fail(r.close, r.code, r.message);
       log.error('internal_error', { where: 'stream connect', error: String(err), stack: (err as Error)?.stack });
       return fail(1011, 'internal_error', 'internal server error (see the server log)');
     }
 
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    client = new StreamClient(ws, session, format, remote, this.wireStats(session), this.backpressure, (c) =>
-      this.metadataMessage(c.session, c.format),
+    client = new StreamClient(ws, session, format, remote, this.wireOf(session), this.backpressure, (c) =>
+      this.metadataMessage(c.session, c.endpoint),
     );
     this.clients.add(client);
     this.attach(client, ws);
@@ -212,13 +198,13 @@ export class StreamEndpoint {
   private attach(client: StreamClient, ws: WebSocket): void {
     const session = client.session;
     log.info('client_connected', { client: client.id, session: session.code, endpoint: client.endpoint, address: client.remoteAddress, filters: session.filters });
-    client.send(this.metadataMessage(session, client.format));
+    client.send(this.metadataMessage(session, client.endpoint));
     session.attach(client);
 
     ws.on('pong', () => {
       client.onPong(Date.now());
     });
-    ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
+    ws.on('message', (data, isBinary) => handleClientMessage(client, data, isBinary));
     ws.on('close', (code, reason) => {
       this.clients.delete(client);
       session.detach(client);
@@ -239,59 +225,6 @@ export class StreamEndpoint {
       const closed = this.recentCloses[this.recentCloses.length - 1];
       (closed.by === 'server' && closed.code !== 1001 ? log.warn : log.info)('client_closed', { client: closed.id, session: closed.session, endpoint: closed.endpoint, code: closed.code, reason: closed.reason, by: closed.by, packets_sent: closed.packets_sent, drops: closed.drops });
     });
-  }
-
-  /** Client frames: JSON text or MessagePack, small control messages. Malformed ones get an error reply; the stream goes on. */
-  private onClientMessage(client: StreamClient, data: RawData, isBinary: boolean): void {
-    const reply = (code: string, message: string) => client.send({ type: 'error', code, message } satisfies ErrorMessage);
-    let msg: unknown;
-    try {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      // Text frames are valid UTF-8 here (ws fails the connection with 1007 otherwise, RFC 6455
-      // §8.1); TextDecoder also drops a leading byte-order mark, which some clients send.
-      msg = isBinary ? decodeMsgpack(buf) : JSON.parse(utf8.decode(buf));
-    } catch {
-      return reply('bad_message', isBinary ? 'message is not valid MessagePack' : 'message is not valid JSON');
-    }
-    if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
-      return reply('bad_message', 'a client message is an object with a string "type" (ping, pause, resume, seek, speed, loop)');
-    }
-    const m = msg as Record<string, unknown>;
-    const s = client.session;
-    try {
-      switch (m.type) {
-        case 'ping':
-          client.send({ type: 'status', ...this.status(s) });
-          return;
-        case 'pause':
-          s.pause();
-          break;
-        case 'resume':
-        case 'play':
-          s.play();
-          break;
-        case 'seek':
-          s.seek(Number(m.position_s ?? m.position_seconds));
-          break;
-        case 'speed':
-          s.setSpeed(Number(m.speed));
-          break;
-        case 'loop':
-          if (typeof m.loop !== 'boolean') return reply('bad_message', 'loop needs "loop": true or false');
-          s.setLoop(m.loop);
-          break;
-        default:
-          return reply('unknown_message', `unknown message type ${JSON.stringify(String(m.type).slice(0, 40))}`);
-      }
-    } catch (err) {
-      return reply('bad_message', err instanceof Error ? err.message : String(err));
-    }
-    client.send({ type: 'status', ...this.status(s) });
-  }
-
-  private status(s: Session): Omit<StatusMessage, 'type'> {
-    const st = s.state();
-    return { state: st.status, position_s: st.position_s, speed: st.speed, loop: st.loop };
   }
 
   /**

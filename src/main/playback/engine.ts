@@ -1,12 +1,10 @@
-import { DatasetError } from './dataset/errors.ts';
-import { loadDataset } from './dataset/loadDataset.ts';
-import { builtinRecordingPath, type SyntheticPreset } from './dataset/synthetic/builtin.ts';
-import type { Dataset } from './dataset/types.ts';
-import { SessionManager, type SessionManagerOptions } from './playback/sessionManager.ts';
-import { CloseCode } from '../shared/wire.ts';
-import { log } from './log.ts';
-import { encodeJson, encodeMsgpack } from '../shared/codecs.ts';
-import { PacketBuilder } from './playback/packets.ts';
+import { DatasetError } from '../dataset/errors.ts';
+import { loadDataset } from '../dataset/loadDataset.ts';
+import { builtinRecordingPath, type SyntheticPreset } from '../dataset/synthetic/builtin.ts';
+import type { Dataset } from '../dataset/types.ts';
+import { SessionManager, type SessionManagerOptions } from './sessionManager.ts';
+import { CloseCode } from '../../shared/wire.ts';
+import { log } from '../common/log.ts';
 
 export type LoadProgress = (stage: string, fraction: number) => void;
 
@@ -22,8 +20,8 @@ export interface EngineOptions {
 
 /**
  * The one engine every face shares: the loaded dataset and the sessions playing it.
- * The WebSocket server, the studio channel and Electron's IPC all subscribe to it;
- * none keeps playback state of its own.
+ * The stream endpoints, REST and the studio all subscribe to it; none keeps playback state
+ * of its own.
  */
 export class Engine {
   private loading: Promise<Dataset> | null = null;
@@ -35,7 +33,6 @@ export class Engine {
     const dataset = opts.datasetPath
       ? await loadDataset(opts.datasetPath, { onProgress: opts.onProgress })
       : await loadBuiltin(opts.preset ?? 'default', opts.cacheDir, opts.onProgress);
-    warmUp(dataset);
     return new Engine(new SessionManager(dataset, opts.sessions));
   }
 
@@ -84,16 +81,4 @@ export async function loadBuiltin(preset: SyntheticPreset, cacheDir?: string, on
   onProgress?.(`preparing the built-in ${preset} recording`, 0);
   const path = await builtinRecordingPath(preset, { cacheDir });
   return loadDataset(path, { synthetic: true, onProgress });
-}
-
-/**
- * Builds and encodes one packet per format before any session plays: the first real tick
- * would otherwise pay for compiling those paths (2–9 ms late in bench/results/timing.md).
- */
-function warmUp(ds: Dataset): void {
-  const packet = new PacketBuilder(ds).build(0, 0, Date.now() / 1000);
-  for (let i = 0; i < 50; i++) {
-    encodeJson(packet);
-    encodeMsgpack(packet);
-  }
 }

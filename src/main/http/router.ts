@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { log } from '../log.ts';
+import { log } from '../common/log.ts';
 
 /** A refusal with an HTTP status; rendered as JSON `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -32,9 +32,14 @@ interface Route {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** A small router: `/api/sessions/:code` patterns, JSON in and out, errors as JSON. */
+/**
+ * A small router: `/api/sessions/:code` patterns, JSON in and out, errors as JSON. `refusal`
+ * turns what a handler throws into an HttpError (the face's table); anything it leaves is a bug (500).
+ */
 export class Router {
   private readonly routes: Route[] = [];
+
+  constructor(private readonly refusal: (err: unknown) => HttpError | null = () => null) {}
 
   on(method: string, path: string, handler: Handler): this {
     const keys: string[] = [];
@@ -71,8 +76,9 @@ export class Router {
       sendJson(res, status, result instanceof Created ? result.body : result);
     } catch (err) {
       // An unread body is left on the connection: it cannot carry another request.
-      if (err instanceof HttpError && err.status === 413) res.setHeader('Connection', 'close');
-      sendError(res, err);
+      const e = err instanceof HttpError ? err : (this.refusal(err) ?? err);
+      if (e instanceof HttpError && e.status === 413) res.setHeader('Connection', 'close');
+      sendError(res, e);
     }
     return true;
   }

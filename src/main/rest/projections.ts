@@ -1,0 +1,66 @@
+/** Sessions, clients, trials and the dataset as REST shows them (snake_case, like the wire). */
+import { streamPath } from '../../shared/wire.ts';
+import type { Dataset, Trial } from '../dataset/types.ts';
+import { datasetMetadata } from '../playback/metadata.ts';
+import type { ClientInfo, Session } from '../playback/session.ts';
+import type { WsUrls } from '../http/listener.ts';
+
+export function trialJson(t: Trial) {
+  return {
+    trial_id: t.id,
+    nwb_id: t.nwbId,
+    start_time: t.startTime,
+    stop_time: Number.isFinite(t.stopTime) ? t.stopTime : null,
+    effective_stop_time: t.effectiveStopTime,
+    duration: t.effectiveStopTime - t.startTime,
+    target_id: t.targetId,
+    success: t.success,
+    first_bin: t.firstBin,
+    end_bin: t.endBin,
+    columns: t.columns,
+  };
+}
+
+export function datasetJson(ds: Dataset) {
+  return {
+    dataset: ds.provenance.name,
+    file: ds.provenance.path,
+    synthetic: ds.provenance.synthetic,
+    description: ds.provenance.description,
+    ...datasetMetadata(ds),
+    total_spikes: ds.totalSpikes,
+    has_kinematics: ds.kinematics !== null,
+    notes: ds.notes,
+  };
+}
+
+export function clientJson(c: ClientInfo, session: string) {
+  return {
+    id: c.id,
+    session,
+    endpoint: c.endpoint,
+    address: c.address,
+    connected_at: new Date(c.connectedAt).toISOString(),
+    packets_sent: c.packetsSent,
+    bytes_sent: c.bytesSent,
+    drops: c.drops,
+    buffered_bytes: c.bufferedBytes,
+  };
+}
+
+/** What a control request answers: the session's playback state. */
+export function playbackJson(s: Session) {
+  return { session_code: s.code, ...s.state() };
+}
+
+export function sessionJson(s: Session, urls: WsUrls) {
+  return {
+    ...playbackJson(s),
+    clients: s.clients().map((c) => clientJson(c, s.code)),
+    client_count: s.clientCount,
+    created: new Date(s.createdAt).toISOString(),
+    last_activity: new Date(s.lastActivity).toISOString(),
+    stream_url: urls.wsUrl(streamPath(s.code, 'json')),
+    stream_url_binary: urls.wsUrl(streamPath(s.code, 'binary')),
+  };
+}

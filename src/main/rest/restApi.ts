@@ -1,0 +1,127 @@
+import { STREAM_PATHS } from '../../shared/wire.ts';
+import { ParamError } from '../common/errors.ts';
+import { APP_VERSION } from '../common/version.ts';
+import type { Trial } from '../dataset/types.ts';
+import type { Engine } from '../playback/engine.ts';
+import type { Session } from '../playback/session.ts';
+import type { WsUrls } from '../http/listener.ts';
+import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, requiredNumber } from '../http/params.ts';
+import { Created, HttpError, Router, type RequestContext } from '../http/router.ts';
+import { toHttpError } from './errors.ts';
+import type { MetricsCollector } from './metrics.ts';
+import { datasetJson, playbackJson, sessionJson, trialJson } from './projections.ts';
+
+/** The REST API, on the original Python server's paths so existing scripts keep working. */
+export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector): Router {
+  const r = new Router(toHttpError);
+  const sessions = engine.sessions;
+
+  const trialOr404 = (raw: string): Trial => {
+    const id = optionalId('trial_id', raw);
+    const t = id === null ? undefined : engine.dataset.trials[id];
+    if (!t) throw new HttpError(404, 'unknown_trial', `trial ${raw.slice(0, 40)} not found (trials are 0..${engine.dataset.trials.length - 1})`);
+    return t;
+  };
+  const control = (action: (s: Session, get: ReturnType<typeof fieldGetter>) => void) => (ctx: RequestContext) => {
+    const s = sessions.require(ctx.params.code);
+    action(s, fieldGetter(ctx.body, ctx.url.searchParams));
+    return { ok: true, ...playbackJson(s) };
+  };
+
+  r.on('GET', '/', () => ({
+    service: 'PhantomLink Studio',
+    version: APP_VERSION,
+    description: 'Replays a neural recording as a live 40 Hz stream of 25 ms bins (JSON and MessagePack WebSocket endpoints).',
+    dataset: datasetJson(engine.dataset),
+    endpoints: {
+      stream_json: urls.wsUrl(STREAM_PATHS.json),
+      stream_binary: urls.wsUrl(STREAM_PATHS.binary),
+      filters: '?trial_id=N and/or ?target_id=M',
+      create_session: 'POST /api/sessions/create',
+      list_sessions: 'GET /api/sessions',
+      session: 'GET|DELETE /api/sessions/{session_code}',
+      cleanup: 'POST /api/sessions/cleanup',
+      metadata: 'GET /api/metadata',
+      trials: 'GET /api/trials, /api/trials/{id}, /api/trials/by-target/{target_id}',
+      targets: 'GET /api/targets',
+      control: 'POST /api/control/{session_code}/pause|resume|stop|seek|speed|loop, GET /api/control/{session_code}/position',
+      health: 'GET /health',
+      metrics: 'GET /metrics',
+    },
+  }));
+  r.on('GET', '/health', () => ({
+    status: 'healthy',
+    dataset_loaded: true,
+    dataset_loading: engine.isLoading,
+    active_sessions: sessions.size,
+    active_connections: metrics.clientCount(),
+  }));
+  r.on('GET', '/metrics', () => metrics.collect());
+
+  r.on('POST', '/api/sessions/create', (ctx) => {
+    const get = fieldGetter(ctx.body, ctx.url.searchParams);
+    const rawCode = get('code', 'custom_code', 'session_code');
+    if (rawCode !== undefined && typeof rawCode !== 'string') throw new ParamError('code must be a string');
+    const code = rawCode || sessions.unusedCode();
+    const paused = optionalBool('paused', get('paused'));
+    const s = sessions.create(code, filtersFrom(get), {
+      speed: optionalNumber('speed', get('speed')),
+      loop: optionalBool('loop', get('loop')),
+      paused,
+    });
+    return new Created({ ...sessionJson(s, urls), message: 'Session created. Connect to stream_url or stream_url_binary.' });
+  });
+  r.on('GET', '/api/sessions', () => ({
+    sessions: sessions.list().map((s) => sessionJson(s, urls)),
+    count: sessions.size,
+    max_sessions: sessions.maxSessions,
+    idle_ttl_s: sessions.idleTtlMs / 1000,
+  }));
+  r.on('GET', '/api/sessions/:code', (ctx) => sessionJson(sessions.require(ctx.params.code), urls));
+  r.on('DELETE', '/api/sessions/:code', (ctx) => {
+    const s = sessions.require(ctx.params.code);
+    const clients = s.clientCount;
+    sessions.delete(s.code);
+    return { message: `session ${s.code} deleted`, session_code: s.code, clients_closed: clients };
+  });
+  r.on('POST', '/api/sessions/cleanup', (ctx) => {
+    const get = fieldGetter(ctx.body, ctx.url.searchParams);
+    const maxIdle = optionalNumber('max_idle_s', get('max_idle_s'));
+    if (maxIdle !== undefined && maxIdle < 0) throw new ParamError('max_idle_s must be ≥ 0');
+    const removed = sessions.cleanup(maxIdle === undefined ? undefined : maxIdle * 1000);
+    return { cleaned_up: removed.length, sessions: removed, message: `Removed ${removed.length} idle sessions` };
+  });
+
+  r.on('GET', '/api/metadata', () => datasetJson(engine.dataset));
+  r.on('GET', '/api/trials', () => {
+    const trials = engine.dataset.trials.map(trialJson);
+    return { trials, count: trials.length };
+  });
+  r.on('GET', '/api/trials/by-target/:id', (ctx) => {
+    const id = optionalId('target_id', ctx.params.id);
+    const target = id === null ? undefined : engine.dataset.targets[id];
+    if (!target) throw new HttpError(404, 'unknown_target', `target ${ctx.params.id.slice(0, 40)} not found (targets are 0..${engine.dataset.targets.length - 1})`);
+    const trials = target.trialIds.map((t) => trialJson(engine.dataset.trials[t]));
+    return { trials, count: trials.length, target_index: target.id, target: { x: target.x, y: target.y } };
+  });
+  r.on('GET', '/api/trials/:id', (ctx) => trialJson(trialOr404(ctx.params.id)));
+  r.on('GET', '/api/targets', () => ({
+    targets: engine.dataset.targets.map((t) => ({ target_id: t.id, x: t.x, y: t.y, num_trials: t.trialIds.length })),
+    count: engine.dataset.targets.length,
+    units: 'mm',
+  }));
+
+  r.on('POST', '/api/control/:code/pause', control((s) => s.pause()));
+  r.on('POST', '/api/control/:code/resume', control((s) => s.play()));
+  r.on('POST', '/api/control/:code/play', control((s) => s.play()));
+  r.on('POST', '/api/control/:code/stop', control((s) => s.stop()));
+  r.on('POST', '/api/control/:code/seek', control((s, get) => s.seek(requiredNumber('position_seconds', get('position_seconds', 'position_s', 'position')))));
+  r.on('POST', '/api/control/:code/speed', control((s, get) => s.setSpeed(requiredNumber('speed', get('speed')))));
+  r.on('POST', '/api/control/:code/loop', control((s, get) => {
+    const loop = optionalBool('loop', get('loop', 'enabled'));
+    if (loop === undefined) throw new ParamError('loop needs "loop": true or false');
+    s.setLoop(loop);
+  }));
+  r.on('GET', '/api/control/:code/position', (ctx) => playbackJson(sessions.require(ctx.params.code)));
+  return r;
+}

@@ -1,0 +1,88 @@
+/**
+ * The server both entry points run: the HTTP listener with every face mounted on it — the
+ * decoder streams, REST and metrics, the examples, and the studio's pages and channel.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { HttpListener, type ListenOptions } from './http/listener.ts';
+import { packageRoot, staticFiles } from './http/staticFiles.ts';
+import type { Engine } from './playback/engine.ts';
+import { RestFace } from './rest/restFace.ts';
+import type { MetricsCollector } from './rest/metrics.ts';
+import { StreamEndpoint, type StreamEndpointOptions } from './streams/streamEndpoint.ts';
+import { mountStudioChannel, mountStudioPages } from './studio/browserHost.ts';
+import type { StudioChannel } from './studio/studioChannel.ts';
+import type { StudioService } from './studio/studioService.ts';
+
+export { ListenError } from './http/listener.ts';
+
+export interface ServerOptions extends ListenOptions {
+  stream?: StreamEndpointOptions;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` as clients should use it. */
+  readonly url: string;
+  /** The token clients must present, or null (loopback without one). */
+  readonly token: string | null;
+  readonly listener: HttpListener;
+  readonly streams: StreamEndpoint;
+  readonly metrics: MetricsCollector;
+  wsUrl(path: string): string;
+  /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
+  attachStudio(service: StudioService): void;
+  /** Closes every client with 1001, then the listener. Resolves when everything is closed. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Files served besides the faces: the client examples and the MessagePack decoder the browser example loads. */
+function exampleFiles() {
+  const root = packageRoot();
+  const requireFromRoot = createRequire(join(root, 'package.json'));
+  return staticFiles(
+    { '/examples/': join(root, 'examples') },
+    // No CDN needed on a lab network.
+    { '/vendor/msgpack.min.js': () => join(dirname(requireFromRoot.resolve('@msgpack/msgpack')), '..', 'dist.umd', 'msgpack.min.js') },
+  );
+}
+
+/** Starts the HTTP + WebSocket server on the engine. Throws ListenError when it cannot listen. */
+export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
+  const listener = await HttpListener.start(opts);
+  const streams = new StreamEndpoint(engine.sessions, listener, opts.stream);
+  const rest = new RestFace(engine, listener, streams);
+  listener.onUpgrade(streams);
+  listener.onRequest(rest.handle);
+  mountStudioPages(listener);
+  listener.onRequest(exampleFiles());
+  let studio: StudioChannel | null = null;
+
+  let closing: Promise<void> | null = null;
+  const close = (reason = 'server shutting down'): Promise<void> =>
+    (closing ??= (async () => {
+      const clientsClosed = streams.closeAll(reason);
+      studio?.closeAll(reason);
+      engine.close(reason);
+      const httpClosed = listener.close();
+      // A peer that never answers the closing handshake must not hold shutdown up.
+      setTimeout(() => streams.terminateAll(), 2000).unref();
+      await Promise.all([clientsClosed, httpClosed]);
+    })());
+
+  return {
+    host: listener.host,
+    port: listener.port,
+    url: listener.url,
+    token: listener.token,
+    listener,
+    streams,
+    metrics: rest.metrics,
+    wsUrl: (path) => listener.wsUrl(path),
+    attachStudio: (service) => {
+      studio = mountStudioChannel(listener, service);
+    },
+    close,
+  };
+}
