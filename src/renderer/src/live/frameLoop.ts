@@ -33,7 +33,7 @@ export interface FrameContext<S extends FrameSource = StudioStore> {
   store: S;
 }
 
-/** What the loop needs from the store (StudioStore implements it). */
+/** What the loop needs from the store: StudioStore implements it, and so does its LivePipeline. */
 export interface FrameSource {
   readonly live: Pick<LiveBuffers, 'generation' | 'packets'>;
   /** Moves the packets due at `nowMs` into the live buffers; returns how many. */
