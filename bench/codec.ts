@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     ),
     '',
     `Context: building one packet (\`PacketBuilder.build\`) takes ${fmt(build.us_median, 2)} µs [${fmt(build.us_p25, 2)}–${fmt(build.us_p75, 2)}]. ` +
-      `A session encodes each packet at most once per format (EncodedMessage), whatever its client count, so at 40 Hz ` +
+      `A session encodes each packet at most once per format (streams/packetEncoder.ts), whatever its client count, so at 40 Hz ` +
       `one format costs ${fmt((rows[2].encode_us_median * 40) / 1e4, 3)} % of a core (MessagePack) or ${fmt((rows[0].encode_us_median * 40) / 1e4, 3)} % (JSON) per session. ` +
       `(Dataset load for this run: ${fmt(loadMs / 1000, 2)} s.)`,
   ].join('\n');

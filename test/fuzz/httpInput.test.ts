@@ -451,13 +451,12 @@ describe('hostile HTTP input', () => {
   });
 });
 
-/** One request on its own connection (no keep-alive pool): see FOUND_BUGS.md #5. */
+/** One request through Node's http client (the default keep-alive agent). */
 function rawHttp(method: string, path: string, body: Buffer, chunked: boolean): Promise<Answer> {
   tally.add('node:http');
   return new Promise((resolve, reject) => {
     const req = httpRequest(t.http + path, {
       method,
-      agent: false,
       headers: chunked ? { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } : { 'content-type': 'application/json', 'content-length': body.length },
     });
     let answered = false;

@@ -3,9 +3,8 @@
  *
  * - FUZZ_SEED=<n> replays a run (fast-check prints the seed of a failing run);
  *   FUZZ_SCALE=<k> multiplies every numRuns (e.g. FUZZ_SCALE=10 for a long local soak).
- * - Known bugs are listed in FOUND_BUGS.md. The generators here deliberately avoid the few
- *   inputs that trigger them (see NO_TOSTRING_KEY), so the suite stays green while they are
- *   open; each avoidance names the bug it works around.
+ * - Bugs these properties found live on as regression tests (regressions.test.ts); the
+ *   generators avoid no input.
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -34,13 +33,6 @@ export class Tally {
     return [...this.counts].map(([k, v]) => `${k}=${v}`).join(' ');
   }
 }
-
-/**
- * FOUND_BUGS.md #1–#3: an object with an own, non-callable `toString` (e.g. `{"toString": 1}`)
- * makes `String(v)` throw where the server describes a bad value. Generators never produce
- * such a key while those bugs are open; FUZZ_KNOWN_BUGS=1 puts it back (the suite then fails until they are fixed).
- */
-export const NO_TOSTRING_KEY = process.env.FUZZ_KNOWN_BUGS !== '1';
 
 /** Strings that have broken parsers before: encodings, numbers in disguise, prototype names. */
 export const NASTY: readonly string[] = [
@@ -79,7 +71,7 @@ export const edgyNumber: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** Keys that name Object.prototype members: a parsed body has them as own properties. */
-export const PROTO_KEYS: readonly string[] = ['__proto__', 'constructor', 'valueOf', 'hasOwnProperty', 'toJSON', 'length', 'then', ...(NO_TOSTRING_KEY ? [] : ['toString'])];
+export const PROTO_KEYS: readonly string[] = ['__proto__', 'constructor', 'valueOf', 'hasOwnProperty', 'toJSON', 'length', 'then', 'toString'];
 
 /** Object keys the server looks up, prototype names, and random ones. */
 const key = fc
@@ -93,8 +85,7 @@ const key = fc
     },
     { weight: 2, arbitrary: fc.constantFrom(...PROTO_KEYS) },
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
-  )
-  .filter((k) => !(NO_TOSTRING_KEY && k === 'toString'));
+  );
 
 /** A small object made of prototype-named keys (or an array of them): the classic "value that is not what it seems". */
 export const hostileObject: fc.Arbitrary<unknown> = fc
