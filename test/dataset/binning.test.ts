@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { binCount, binOf } from '../../src/shared/bins.ts';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
-import { makeTempDir, nwbRoot, writeRawHdf5, writeUnits } from './helpers.ts';
+import { countsAt, makeTempDir, nwbRoot, writeRawHdf5, writeUnits } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(tmp.cleanup);
@@ -66,7 +66,7 @@ describe('spike counts from an NWB file', () => {
       expect(ds.numUnits).toBe(3);
       expect(ds.durationSeconds).toBe(0.2);
       expect(ds.numBins).toBe(8);
-      const perBin = Array.from({ length: ds.numBins }, (_, k) => Array.from(ds.spikeCounts.subarray(k * 3, (k + 1) * 3)));
+      const perBin = Array.from({ length: ds.numBins }, (_, k) => countsAt(ds, k));
       expect(perBin).toEqual(EXPECTED);
       expect(ds.totalSpikes).toBe(16);
       expect(ds.notes.some((n) => n.startsWith('1 spike is at or after the end of the last bin'))).toBe(true);

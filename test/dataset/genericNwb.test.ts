@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
-import { makeTempDir, nwbRoot, writeRawHdf5, writeUnits } from './helpers.ts';
+import { kinematicsArrays, makeTempDir, nwbRoot, writeRawHdf5, writeUnits } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(tmp.cleanup);
@@ -28,9 +28,9 @@ describe('NWB files laid out unlike MC_Maze', () => {
     // Last sample at 0.99 s → 39 bins.
     expect(ds.durationSeconds).toBe(0.99);
     expect(ds.numBins).toBe(39);
-    const k = ds.kinematics!;
-    expect(k.positionSource).toBe('hand_pos');
-    expect(k.velocitySource).toBe('finite difference of hand_pos');
+    expect(ds.kinematics!.positionSource).toBe('hand_pos');
+    expect(ds.kinematics!.velocitySource).toBe('finite difference of hand_pos');
+    const k = kinematicsArrays(ds);
     // Bin 0 holds samples at 0, 0.01, 0.02 s: x = 10·i + 1 → mean 11; bin 1 holds 0.03, 0.04 → 36.
     expect(k.x[0]).toBeCloseTo(11, 9);
     expect(k.x[1]).toBeCloseTo(36, 9);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { File as H5File, Group as H5Group } from 'h5wasm/node';
 import { loadH5wasm } from '../../src/main/dataset/h5.ts';
 import type { McMazeRecording } from '../../src/main/dataset/mcMazeLayout.ts';
+import type { Dataset } from '../../src/main/dataset/types.ts';
 
 /** A fresh temp directory and a cleanup function. */
 export function makeTempDir(prefix = 'phantomlink-dataset-'): { dir: string; cleanup: () => void } {
@@ -130,4 +131,17 @@ export function smallMcMaze(): McMazeRecording {
     },
     behavior: { timestamps, cursor_pos: cursor, eye_pos: new Float64Array(2 * n), hand_pos: hand, hand_vel: vel },
   };
+}
+
+/** Spike counts of one 25 ms bin, unit by unit. */
+export function countsAt(ds: Dataset, bin: number): number[] {
+  const out = new Array<number>(ds.numUnits);
+  ds.countsInto(bin, out);
+  return out;
+}
+
+/** Every bin's kinematics as four arrays (NaN where a bin has no sample). */
+export function kinematicsArrays(ds: Dataset): { x: number[]; y: number[]; vx: number[]; vy: number[] } {
+  const all = Array.from({ length: ds.numBins }, (_, k) => ds.kinematicsAt(k));
+  return { x: all.map((k) => k.x), y: all.map((k) => k.y), vx: all.map((k) => k.vx), vy: all.map((k) => k.vy) };
 }

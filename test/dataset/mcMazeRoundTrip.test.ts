@@ -6,8 +6,8 @@ import { loadH5wasm } from '../../src/main/dataset/h5.ts';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
 import type { McMazeWriteOptions } from '../../src/main/dataset/mcMazeLayout.ts';
 import { writeMcMazeNwb } from '../../src/main/dataset/nwbWriter.ts';
-import { readNwb } from '../../src/main/dataset/nwbReader.ts';
-import { makeTempDir, smallMcMaze } from './helpers.ts';
+import { openNwb } from '../../src/main/dataset/nwbReader.ts';
+import { countsAt, kinematicsArrays, makeTempDir, smallMcMaze } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(tmp.cleanup);
@@ -96,16 +96,23 @@ describe.each(VARIANTS)('writeMcMazeNwb + loadDataset round trip ($opts)', ({ op
   });
 
   it('reads back units, targets and index dtypes', async () => {
-    const rec = await readNwb(path);
-    expect(rec.units.ids).toEqual([4, 9, 17]);
-    expect(rec.units.indexDtype).toBe(spikeIndex === '<H' ? 'uint16' : 'uint32');
-    expect(Array.from(rec.units.ends)).toEqual([3, 4, 4]);
-    expect(Array.from(rec.trials!.activeTarget!.x)).toEqual([30, 30, -5, 1]);
-    expect(Array.from(rec.trials!.activeTarget!.y)).toEqual([40, 40, 7, 1]);
-    expect(rec.behavior!.position!.path).toBe('/processing/behavior/cursor_pos');
-    expect(rec.behavior!.velocity!.path).toBe('/processing/behavior/hand_vel');
-    // hand_vel's timestamps are a soft link to cursor_pos's: read once, shared.
-    expect(rec.behavior!.velocity!.timestamps).toBe(rec.behavior!.position!.timestamps);
+    const src = await openNwb(path);
+    try {
+      expect(src.unitIds).toEqual([4, 9, 17]);
+      expect(src.indexDtype).toBe(spikeIndex === '<H' ? 'uint16' : 'uint32');
+      expect(Array.from(src.unitEnds)).toEqual([3, 4, 4]);
+      const trials = src.readTrials();
+      expect(Array.from(trials!.activeTarget!.x)).toEqual([30, 30, -5, 1]);
+      expect(Array.from(trials!.activeTarget!.y)).toEqual([40, 40, 7, 1]);
+      const behavior = src.chooseBehavior(new Map());
+      expect(behavior.position!.path).toBe('/processing/behavior/cursor_pos');
+      expect(behavior.velocity!.path).toBe('/processing/behavior/hand_vel');
+      // hand_vel's timestamps are a soft link to cursor_pos's: one key, so one read per chunk serves both.
+      expect(behavior.velocity!.timestampsKey).toBe(behavior.position!.timestampsKey);
+      expect(behavior.position!.rows).toBe(920);
+    } finally {
+      src.close();
+    }
   });
 
   it('bins spikes, gapped kinematics, trials and targets as the contract says', async () => {
@@ -115,15 +122,15 @@ describe.each(VARIANTS)('writeMcMazeNwb + loadDataset round trip ($opts)', ({ op
     expect(ds.durationSeconds).toBe(0.999);
     expect(ds.numBins).toBe(39);
     expect(ds.unitIds).toEqual([4, 9, 17]);
-    const count = (bin: number, unit: number) => ds.spikeCounts[bin * 3 + unit];
+    const count = (bin: number, unit: number) => countsAt(ds, bin)[unit];
     expect(count(0, 0)).toBe(1); // 0.01
     expect(count(12, 0)).toBe(2); // 0.3 (an edge) and 0.31
     expect(count(3, 1)).toBe(1); // 0.075 (an edge)
     expect(ds.totalSpikes).toBe(4);
 
-    const k = ds.kinematics!;
-    expect(k.positionSource).toBe('cursor_pos');
-    expect(k.velocitySource).toBe('hand_vel');
+    expect(ds.kinematics!.positionSource).toBe('cursor_pos');
+    expect(ds.kinematics!.velocitySource).toBe('hand_vel');
+    const k = kinematicsArrays(ds);
     expect(k.x[0]).toBe(12); // samples 0..24: mean of i
     expect(k.y[0]).toBe(24);
     // Bin 2 holds samples 50..74; sample 50 has x = NaN and is skipped.

@@ -1,53 +1,57 @@
-import type { Dataset, Trial } from '../../src/main/dataset/types.ts';
+import { binRecording } from '../../src/main/dataset/binning.ts';
+import { memoryRecordingSource } from '../../src/main/dataset/memorySource.ts';
+import type { RecordingTrials } from '../../src/main/dataset/source.ts';
+import type { Dataset } from '../../src/main/dataset/types.ts';
 
 /**
- * A small binned dataset built in memory, for playback tests that need exact control of
- * every bin. (Loader and binning tests go through real NWB files instead.)
- * Spike count of unit u in bin k is (k + u) % 4; cursor x = k, y = -k; trials every
- * `trialBins` bins, alternating between two targets.
+ * A small dataset built in memory, for playback tests that need exact control of every bin,
+ * binned by the loader's own code (binRecording over an in-memory source).
+ * Spike count of unit u in bin k is (k + u) % 4; cursor x = k, y = -k; vx = 1, vy has no
+ * samples (a one-column velocity series: null on the wire); trials every `trialBins` bins,
+ * covering [t·trialBins + 5, (t+1)·trialBins), alternating between two targets.
  */
 export function memoryDataset(numBins = 400, numUnits = 4, trialBins = 40): Dataset {
-  const spikeCounts = new Uint16Array(numBins * numUnits);
-  for (let k = 0; k < numBins; k++) for (let u = 0; u < numUnits; u++) spikeCounts[k * numUnits + u] = (k + u) % 4;
-  const x = Float64Array.from({ length: numBins }, (_, k) => k);
-  const y = Float64Array.from({ length: numBins }, (_, k) => -k);
-  const vx = new Float64Array(numBins).fill(1);
-  const vy = new Float64Array(numBins).fill(NaN); // a field with no samples: null on the wire
-  const trialOfBin = new Int32Array(numBins).fill(-1);
-  const trials: Trial[] = [];
-  // Trials cover [t·trialBins + 5, (t+1)·trialBins) so there are gaps between trials.
-  for (let t = 0; (t + 1) * trialBins <= numBins; t++) {
-    const firstBin = t * trialBins + 5;
-    const endBin = (t + 1) * trialBins;
-    for (let k = firstBin; k < endBin; k++) trialOfBin[k] = t;
-    trials.push({
-      id: t,
-      nwbId: 100 + t,
-      startTime: firstBin * 0.025,
-      stopTime: endBin * 0.025,
-      effectiveStopTime: endBin * 0.025,
-      firstBin,
-      endBin,
-      targetId: t % 2,
-      success: t % 3 !== 2,
-      columns: {},
-    });
+  const BIN = 0.025;
+  // Spikes: (k + u) % 4 of them in bin k, 5 ms apart from 2.5 ms into the bin.
+  const spikeTimes = Array.from({ length: numUnits }, (_, u) => {
+    const times: number[] = [];
+    for (let k = 0; k < numBins; k++) for (let j = 0; j < (k + u) % 4; j++) times.push(k * BIN + 0.0025 + j * 0.005);
+    return Float64Array.from(times);
+  });
+  // Behaviour: one sample per 5 ms, all of bin k at (k, -k); a last sample at the end of the
+  // last bin makes the recording numBins·25 ms long (it lies outside every bin).
+  const perBin = 5;
+  const rows = numBins * perBin + 1;
+  const timestamps = new Float64Array(rows);
+  const position = new Float64Array(rows * 2);
+  const velocity = new Float64Array(rows).fill(1);
+  for (let i = 0; i < rows; i++) {
+    const k = Math.floor(i / perBin);
+    timestamps[i] = i === rows - 1 ? numBins * BIN : k * BIN + 0.0025 + (i % perBin) * 0.005;
+    position[2 * i] = k;
+    position[2 * i + 1] = -k;
   }
-  return {
-    provenance: { path: '/memory/test.nwb', name: 'test.nwb', synthetic: true, description: 'in-memory test dataset' },
-    numUnits,
-    unitIds: Array.from({ length: numUnits }, (_, u) => 10 + u),
-    numBins,
-    durationSeconds: numBins * 0.025,
-    spikeCounts,
-    totalSpikes: spikeCounts.reduce((a, b) => a + b, 0),
-    kinematics: { x, y, vx, vy, positionSource: 'cursor_pos', velocitySource: 'hand_vel' },
-    trialOfBin,
-    trials,
-    targets: [
-      { id: 0, x: 100, y: 0, trialIds: trials.filter((t) => t.targetId === 0).map((t) => t.id) },
-      { id: 1, x: -100, y: 50, trialIds: trials.filter((t) => t.targetId === 1).map((t) => t.id) },
-    ],
-    notes: [],
+  const trialCount = Math.floor(numBins / trialBins);
+  const firstBin = (t: number) => t * trialBins + 5;
+  const endBin = (t: number) => (t + 1) * trialBins;
+  const trials: RecordingTrials = {
+    count: trialCount,
+    ids: Array.from({ length: trialCount }, (_, t) => 100 + t),
+    startTime: Float64Array.from({ length: trialCount }, (_, t) => firstBin(t) * BIN),
+    stopTime: Float64Array.from({ length: trialCount }, (_, t) => endBin(t) * BIN),
+    columns: [{ name: 'success', kind: 'boolean', values: Array.from({ length: trialCount }, (_, t) => t % 3 !== 2) }],
+    activeTarget: {
+      x: Float64Array.from({ length: trialCount }, (_, t) => (t % 2 === 0 ? 100 : -100)),
+      y: Float64Array.from({ length: trialCount }, (_, t) => (t % 2 === 0 ? 0 : 50)),
+    },
   };
+  const source = memoryRecordingSource({
+    path: '/memory/test.nwb',
+    unitIds: Array.from({ length: numUnits }, (_, u) => 10 + u),
+    spikeTimes,
+    trials,
+    position: { path: '/processing/behavior/cursor_pos', timestamps, data: position, columns: 2, unit: 'mm' },
+    velocity: { path: '/processing/behavior/hand_vel', timestamps, data: velocity, columns: 1, unit: 'mm/s' },
+  });
+  return binRecording(source, { path: '/memory/test.nwb', name: 'test.nwb', synthetic: true, description: 'in-memory test dataset' });
 }

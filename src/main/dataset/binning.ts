@@ -1,55 +1,104 @@
-import { BIN_US, binCount, binOf, binStartSeconds, firstBinFrom, toMicros } from '../../shared/bins.ts';
+import { BIN_US, binCount, binOf, binStartSeconds, firstBinFrom } from '../../shared/bins.ts';
 import type { DatasetProvenance } from '../../shared/wire.ts';
-import type { NwbRecording, NwbSeries, NwbTrials } from './nwbReader.ts';
-import type { Dataset, Kinematics, Target, Trial } from './types.ts';
+import { BASE_BIN_US, baseBinsPer, baseIndexOf, buildSpikeBase, SeriesAccumulator, type SeriesBase, type SpikeBase } from './baseBins.ts';
+import { BinnedDataset } from './dataset.ts';
+import { READ_CHUNK_ELEMENTS } from './nwbReader.ts';
+import { SeriesRejected, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource } from './source.ts';
+import type { Dataset, KinematicsSources, Target, Trial } from './types.ts';
 
-/** A recording binned into a `Dataset`; `notes` extends the reader's notes with binning assumptions. */
-export function binRecording(rec: NwbRecording, provenance: DatasetProvenance): Dataset {
-  const notes = [...rec.notes];
-  const durationSeconds = recordingDuration(rec);
+export type BinProgress = (stage: string, fraction: number) => void;
+
+/**
+ * Reads a recording and bins it into a `Dataset`, holding only the compact base representation
+ * (baseBins.ts) and never a whole spike or behaviour series: spike times arrive in chunks and
+ * become one base-bin index per spike (4 bytes each, dropped once they are in the CSR);
+ * behaviour is summed into base bins chunk by chunk as it is read, after the CSR is built, so
+ * the two big transients never coexist. `notes` extends the reader's with binning assumptions.
+ * Progress stages: units (reading spike times), trials, behavior (the CSR and the behaviour
+ * pass), binning (trials).
+ */
+export function binRecording(src: RecordingSource, provenance: DatasetProvenance, progress: BinProgress = () => {}): Dataset {
+  progress('units', 0.05);
+  const ends = src.unitEnds;
+  const numSpikes = ends.length > 0 ? ends[ends.length - 1] : 0;
+  const firstRead = readSpikeBases(src);
+  const lastSpike = firstRead.lastSpike;
+  // The only reference to the per-spike indices: dropped as soon as the CSR is built.
+  let pending: Uint32Array | null = firstRead.baseOfSpike;
+  firstRead.baseOfSpike = null;
+  let spikes: SpikeBase | null = null;
+  const spikesFor = (numBaseBins: number): SpikeBase => {
+    if (spikes?.numBins === numBaseBins) return spikes;
+    spikes = null;
+    // A second read happens only when a rejected behaviour series changed the duration.
+    const bases = pending ?? readSpikeBases(src).baseOfSpike!;
+    pending = null;
+    spikes = buildSpikeBase(bases, ends, numBaseBins);
+    return spikes;
+  };
+
+  progress('trials', 0.35);
+  const trialTable = src.readTrials();
+  const notes = [...src.notes];
+
+  progress('behavior', 0.45);
+  const behavior = binBehavior(src, spikesAndTrialsDuration(lastSpike, trialTable), spikesFor);
+  notes.push(...behavior.notes);
+  const { durationSeconds, spikes: spikeBase } = behavior;
   const numBins = binCount(durationSeconds);
-  const numUnits = rec.units.ids.length;
 
-  const { spikeCounts, totalSpikes, dropped } = binSpikes(rec, numBins);
+  progress('binning', 0.8);
+  const totalSpikes = spikeBase.spikesBefore(numBins * baseBinsPer(BIN_US));
+  const dropped = numSpikes - totalSpikes;
   if (dropped > 0) {
     const what = dropped === 1 ? '1 spike is' : `${dropped} spikes are`;
     notes.push(`${what} at or after the end of the last bin (${binStartSeconds(numBins)} s): outside the stream`);
   }
+  if (behavior.kinematics && !behavior.velocitySeries && behavior.positionSeries) {
+    notes.push(`no hand_vel: vx, vy are the finite difference of ${seriesName(behavior.positionSeries)}`);
+  }
+  const { trials, trialOfBin, targets } = binTrials(trialTable, numBins, durationSeconds, notes);
 
-  const kinematics = rec.behavior ? binKinematics(rec.behavior.position, rec.behavior.velocity, numBins, notes) : null;
-  const { trials, trialOfBin, targets } = binTrials(rec.trials, numBins, durationSeconds, notes);
-
-  return {
+  return new BinnedDataset({
     provenance,
-    numUnits,
-    unitIds: rec.units.ids.slice(),
+    unitIds: src.unitIds.slice(),
     numBins,
     durationSeconds,
-    spikeCounts,
     totalSpikes,
-    kinematics,
+    kinematics: behavior.kinematics,
     trialOfBin,
     trials,
     targets,
     notes,
-  };
+    base: { binUs: BASE_BIN_US, numBins: behavior.numBaseBins, spikes: spikeBase, position: behavior.position, velocity: behavior.velocity },
+  });
 }
 
-/**
- * The last behaviour timestamp when behaviour exists, else the latest of last spike and
- * last trial stop (or start, where stop is NaN).
- */
-export function recordingDuration(rec: NwbRecording): number {
-  const b = rec.behavior;
-  if (b && (b.position || b.velocity)) {
-    let last = -Infinity;
-    for (const s of [b.position, b.velocity]) if (s) last = Math.max(last, lastFinite(s.timestamps));
-    if (Number.isFinite(last)) return Math.max(0, last);
-  }
+/** Every spike's base bin (in the source's unit-major order) and the latest spike time (0 without spikes). */
+function readSpikeBases(src: RecordingSource): { baseOfSpike: Uint32Array | null; lastSpike: number } {
+  const ends = src.unitEnds;
+  const baseOfSpike = new Uint32Array(ends.length > 0 ? ends[ends.length - 1] : 0);
+  let lastSpike = 0;
+  src.readSpikeTimes((times, first) => {
+    lastSpike = Math.max(lastSpike, baseIndicesInto(times, baseOfSpike, first));
+  });
+  return { baseOfSpike, lastSpike };
+}
+
+/** Each spike's base bin into out[first + j]; returns the latest time (0 if none is later). */
+function baseIndicesInto(times: Float64Array, out: Uint32Array, first: number): number {
   let last = 0;
-  const st = rec.units.spikeTimes;
-  for (let i = 0; i < st.length; i++) if (st[i] > last) last = st[i];
-  const t = rec.trials;
+  for (let j = 0; j < times.length; j++) {
+    const t = times[j];
+    if (t > last) last = t;
+    out[first + j] = baseIndexOf(t);
+  }
+  return last;
+}
+
+/** Without behaviour, the duration is the latest of last spike and last trial stop (or start, where stop is NaN). */
+function spikesAndTrialsDuration(lastSpike: number, t: RecordingTrials | null): number {
+  let last = lastSpike;
   if (t) {
     for (let i = 0; i < t.count; i++) {
       if (t.startTime[i] > last) last = t.startTime[i];
@@ -59,167 +108,178 @@ export function recordingDuration(rec: NwbRecording): number {
   return last;
 }
 
-function lastFinite(a: Float64Array): number {
-  for (let i = a.length - 1; i >= 0; i--) if (Number.isFinite(a[i])) return a[i];
-  return -Infinity;
-}
+// ------------------------------------------------------------------ behaviour
 
-/** Bins per window of the spike pass: 2048 bins × a few hundred units of Uint16 stay in cache. */
-const SPIKE_WINDOW_BINS = 2048;
+interface BinnedBehavior {
+  /** The last behaviour timestamp when behaviour exists, else `fallbackDuration`. */
+  durationSeconds: number;
+  numBaseBins: number;
+  /** The spikes in base bins of this duration. */
+  spikes: SpikeBase;
+  kinematics: KinematicsSources | null;
+  position: SeriesBase | null;
+  velocity: SeriesBase | null;
+  positionSeries: SeriesSource | null;
+  velocitySeries: SeriesSource | null;
+  notes: string[];
+}
 
 /**
- * One pass over all spikes into a bin-major Uint16Array (bin k's units are contiguous).
- *
- * Incrementing counts[k·N + u] unit after unit touches a new cache line for nearly every spike
- * (the full MC_Maze array is 78 MB), so the pass walks time windows that fit in cache instead,
- * with one cursor per unit. That needs each unit's times sorted; the rare unsorted unit is
- * sorted in a copy (the recording itself stays untouched).
+ * Chooses the behaviour series, fixes the duration from their last timestamps, has the spikes
+ * put into that many base bins (`spikesFor`), and sums the series into base bins. A series whose
+ * timestamps turn out not to increase is rejected mid-way; the choice is then made again
+ * without it (a broken file costs a second pass, a good one none).
  */
-function binSpikes(rec: NwbRecording, numBins: number): { spikeCounts: Uint16Array; totalSpikes: number; dropped: number } {
-  const { spikeTimes, ends } = rec.units;
-  const n = ends.length;
-  const counts = new Uint16Array(numBins * n);
-  const perUnit: Float64Array[] = [];
-  let start = 0;
-  for (let u = 0; u < n; u++) {
-    const times = spikeTimes.subarray(start, ends[u]);
-    perUnit.push(isSorted(times) ? times : times.slice().sort());
-    start = ends[u];
-  }
-  const cursor = new Int32Array(n);
-  let total = 0;
-  for (let w0 = 0; w0 < numBins; w0 += SPIKE_WINDOW_BINS) {
-    const w1 = Math.min(numBins, w0 + SPIKE_WINDOW_BINS);
-    for (let u = 0; u < n; u++) {
-      const times = perUnit[u];
-      let i = cursor[u];
-      for (; i < times.length; i++) {
-        const k = binOf(times[i]);
-        if (k >= w1) break;
-        const j = k * n + u;
-        // Saturate rather than wrap: 65535 spikes of one unit in 25 ms is not physiology.
-        if (counts[j] !== 0xffff) counts[j]++;
-      }
-      total += i - cursor[u];
-      cursor[u] = i;
+function binBehavior(src: RecordingSource, fallbackDuration: number, spikesFor: (numBaseBins: number) => SpikeBase): BinnedBehavior {
+  const rejected = new Map<string, string>();
+  for (;;) {
+    const choice = src.chooseBehavior(rejected);
+    const { position: p, velocity: v } = choice;
+    let last = -Infinity;
+    for (const s of [p, v]) if (s) last = Math.max(last, s.lastTimestamp());
+    const durationSeconds = Number.isFinite(last) ? Math.max(0, last) : fallbackDuration;
+    const numBaseBins = binCount(durationSeconds, BASE_BIN_US);
+    const spikes = spikesFor(numBaseBins);
+    const result = { durationSeconds, numBaseBins, spikes, positionSeries: p, velocitySeries: v, notes: choice.notes };
+    if (!p && !v) return { ...result, kinematics: null, position: null, velocity: null };
+    try {
+      const { position, velocity } = sumIntoBaseBins(choice, numBaseBins);
+      const kinematics = {
+        positionSource: p ? seriesName(p) : 'none',
+        velocitySource: v ? seriesName(v) : p ? `finite difference of ${seriesName(p)}` : 'none',
+      };
+      return { ...result, kinematics, position, velocity };
+    } catch (err) {
+      if (!(err instanceof SeriesRejected)) throw err;
+      for (const path of err.paths) rejected.set(path, err.why);
     }
   }
-  let dropped = 0;
-  for (let u = 0; u < n; u++) dropped += perUnit[u].length - cursor[u];
-  return { spikeCounts: counts, totalSpikes: total, dropped };
 }
 
-function isSorted(a: Float64Array): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
-  return true;
-}
-
-// ------------------------------------------------------------------ kinematics
-
-function binKinematics(position: NwbSeries | null, velocity: NwbSeries | null, numBins: number, notes: string[]): Kinematics {
-  const x = new Float64Array(numBins).fill(NaN);
-  const y = new Float64Array(numBins).fill(NaN);
-  const vx = new Float64Array(numBins).fill(NaN);
-  const vy = new Float64Array(numBins).fill(NaN);
-  let positionSource = 'none';
-  let velocitySource = 'none';
-  if (position) {
-    binMeans(position.timestamps, position.data, position.columns, numBins, x, y);
-    positionSource = seriesName(position);
-  }
-  if (velocity) {
-    binMeans(velocity.timestamps, velocity.data, velocity.columns, numBins, vx, vy);
-    velocitySource = seriesName(velocity);
-  } else if (position) {
-    binMeans(position.timestamps, finiteDifference(position), position.columns, numBins, vx, vy);
-    velocitySource = `finite difference of ${seriesName(position)}`;
-    notes.push(`no hand_vel: vx, vy are the finite difference of ${seriesName(position)}`);
-  }
-  return { x, y, vx, vy, positionSource, velocitySource };
-}
-
-function seriesName(s: NwbSeries): string {
+function seriesName(s: SeriesSource): string {
   return s.path.slice(s.path.lastIndexOf('/') + 1);
 }
 
+/** One thing summed in a pass: a series' samples, or (no hand_vel) the finite difference of a position series. */
+interface Job {
+  series: SeriesSource;
+  acc: SeriesAccumulator;
+  differentiate: boolean;
+}
+
+/** Rows per chunk of a behaviour pass. */
+const CHUNK_ROWS = READ_CHUNK_ELEMENTS / 2;
+
+function sumIntoBaseBins(choice: BehaviorChoice, numBaseBins: number): { position: SeriesBase | null; velocity: SeriesBase | null } {
+  const { position: p, velocity: v } = choice;
+  const jobs: Job[] = [];
+  const pos = p ? { series: p, acc: new SeriesAccumulator(numBaseBins, p.columns), differentiate: false } : null;
+  const vel = v
+    ? { series: v, acc: new SeriesAccumulator(numBaseBins, v.columns), differentiate: false }
+    : p
+      ? { series: p, acc: new SeriesAccumulator(numBaseBins, p.columns), differentiate: true }
+      : null;
+  for (const j of [pos, vel]) if (j) jobs.push(j);
+  // One pass per timestamps dataset: MC_Maze's series share one, read once for all of them.
+  const passes = new Map<string, Job[]>();
+  for (const j of jobs) passes.set(j.series.timestampsKey, [...(passes.get(j.series.timestampsKey) ?? []), j]);
+  for (const pass of passes.values()) runPass(pass, numBaseBins);
+  return {
+    position: pos ? pos.acc.finish(seriesName(pos.series)) : null,
+    velocity: vel ? vel.acc.finish(vel.differentiate ? `finite difference of ${seriesName(vel.series)}` : seriesName(vel.series)) : null,
+  };
+}
+
 /**
- * Per-bin means of a series' first two columns into outA/outB (left NaN where a bin has no
- * finite sample). Samples are found by binary search over the timestamps in integer
- * microseconds, never by t·rate: real behaviour timestamps have gaps.
+ * Reads the jobs' series chunk by chunk (timestamps once, each series' data once) and sums them
+ * into base bins. Samples are placed by their own timestamps through the bin rule, never by
+ * t·rate: real behaviour timestamps have gaps. Checks on the way that timestamps never decrease
+ * (throws SeriesRejected for the series that reach the first sample that does).
  */
-function binMeans(ts: Float64Array, data: Float64Array, cols: number, numBins: number, outA: Float64Array, outB: Float64Array): void {
-  const n = ts.length;
-  let lo = lowerBoundUs(ts, 0, 0, n);
-  for (let k = 0; k < numBins && lo < n; k++) {
-    const hi = lowerBoundUs(ts, (k + 1) * BIN_US, lo, n);
-    let sumA = 0;
-    let sumB = 0;
-    let count = 0;
-    for (let i = lo; i < hi; i++) {
-      const a = data[i * cols];
-      const b = cols > 1 ? data[i * cols + 1] : 0;
-      // A sample counts only when every coordinate is finite (x without y is not a position).
-      if (Number.isFinite(a) && Number.isFinite(b)) {
-        sumA += a;
-        sumB += b;
-        count++;
+function runPass(jobs: Job[], numBaseBins: number): void {
+  const maxRows = Math.max(...jobs.map((j) => j.series.rows));
+  const clock = jobs.find((j) => j.series.rows === maxRows)!.series;
+  // The finite difference of row i needs rows i - 1 and i + 1: read one row more on each side.
+  const overlap = jobs.some((j) => j.differentiate) ? 1 : 0;
+  const maxCols = Math.max(...jobs.map((j) => j.series.columns));
+  const bins = new Float64Array(CHUNK_ROWS);
+  const derived = new Float64Array(CHUNK_ROWS * maxCols);
+  const chunks = new Map<SeriesSource, { data: Float64Array; lo: number }>();
+  let prev = NaN;
+  for (let r0 = 0; r0 < maxRows; r0 += CHUNK_ROWS) {
+    const r1 = Math.min(maxRows, r0 + CHUNK_ROWS);
+    const lo = Math.max(0, r0 - overlap);
+    const ts = clock.readTimestamps(lo, Math.min(maxRows, r1 + overlap));
+    const bad = baseBinsOf(ts, r0 - lo, r1 - r0, prev, r0 > 0, bins, numBaseBins);
+    if (bad >= 0) throw rejectFrom(jobs, r0 + bad);
+    prev = ts[r1 - 1 - lo];
+    // Each series' rows of this chunk, read once (with the overlap when it is differentiated).
+    chunks.clear();
+    for (const job of jobs) {
+      const s = job.series;
+      const n = s.rows;
+      if (r0 >= n) continue;
+      const e = Math.min(r1, n);
+      let chunk = chunks.get(s);
+      if (!chunk) {
+        const dlo = Math.max(0, r0 - overlap);
+        chunk = { data: s.readData(dlo, Math.min(n, e + overlap)), lo: dlo };
+        chunks.set(s, chunk);
+      }
+      const c = s.columns;
+      if (job.differentiate) {
+        differentiateInto(ts, lo, chunk.data, chunk.lo, c, r0, e, n, derived);
+        job.acc.add(bins, derived, c, 0, e - r0);
+      } else {
+        job.acc.add(bins, chunk.data.subarray((r0 - chunk.lo) * c), c, 0, e - r0);
       }
     }
-    if (count > 0) {
-      outA[k] = sumA / count;
-      if (cols > 1) outB[k] = sumB / count;
-    }
-    lo = hi;
   }
 }
 
 /**
- * First index i in [from, n) with round(ts[i]·1e6) >= targetUs (n if none). Gallops from
- * `from` (the previous bin's end) and then bisects: O(log gap) per bin.
+ * bins[j] = base bin of ts[offset + j] for j < n (-1 outside [0, numBaseBins)). Returns the
+ * first j whose time is not >= the one before it (`prev` for j = 0, compared only when
+ * `hasPrev`), or -1 when they increase.
  */
-function lowerBoundUs(ts: Float64Array, targetUs: number, from: number, n: number): number {
-  if (from >= n || toMicros(ts[from]) >= targetUs) return from;
-  let lo = from; // invariant: ts[lo] < target
-  let step = 1;
-  let hi = from + 1;
-  while (hi < n && toMicros(ts[hi]) < targetUs) {
-    lo = hi;
-    step *= 2;
-    hi = from + step;
+function baseBinsOf(ts: Float64Array, offset: number, n: number, prev: number, hasPrev: boolean, bins: Float64Array, numBaseBins: number): number {
+  for (let j = 0; j < n; j++) {
+    const t = ts[offset + j];
+    if (!(t >= prev) && (j > 0 || hasPrev)) return j;
+    prev = t;
+    const b = binOf(t, BASE_BIN_US);
+    bins[j] = b >= 0 && b < numBaseBins ? b : -1;
   }
-  if (hi > n) hi = n;
-  // ts[lo] < target; hi == n or ts[hi] >= target
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (toMicros(ts[mid]) < targetUs) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  return -1;
 }
 
 /**
- * Per-sample velocity of a position series: central difference (one-sided at the ends),
- * in position units per second. Non-finite neighbours give NaN, which binning skips.
+ * Velocity of rows [r0, e) of a series of n rows into out (row-major from 0): central difference
+ * (one-sided at the ends), in position units per second; NaN where the neighbours are not apart
+ * in time. Non-finite neighbours give NaN, which the sums skip. `ts` starts at row tsLo, `data`
+ * at row dataLo; both hold rows r0 - 1 .. e where they exist.
  */
-function finiteDifference(s: NwbSeries): Float64Array {
-  const { timestamps: t, data, columns: c } = s;
-  const n = t.length;
-  const out = new Float64Array(n * c).fill(NaN);
-  if (n < 2) return out;
-  for (let i = 0; i < n; i++) {
+function differentiateInto(ts: Float64Array, tsLo: number, data: Float64Array, dataLo: number, c: number, r0: number, e: number, n: number, out: Float64Array): void {
+  for (let i = r0; i < e; i++) {
     const a = i === 0 ? 0 : i - 1;
     const b = i === n - 1 ? n - 1 : i + 1;
-    const dt = t[b] - t[a];
-    if (!(dt > 0)) continue;
-    for (let j = 0; j < c; j++) out[i * c + j] = (data[b * c + j] - data[a * c + j]) / dt;
+    const dt = ts[b - tsLo] - ts[a - tsLo];
+    for (let j = 0; j < c; j++) {
+      out[(i - r0) * c + j] = dt > 0 ? (data[(b - dataLo) * c + j] - data[(a - dataLo) * c + j]) / dt : NaN;
+    }
   }
-  return out;
+}
+
+/** The series that reach sample i, where timestamps stop increasing. (Not inline: a closure over the loop would slow it.) */
+function rejectFrom(jobs: Job[], i: number): SeriesRejected {
+  const paths = [...new Set(jobs.filter((j) => j.series.rows > i).map((j) => j.series.path))];
+  return new SeriesRejected(paths, `has timestamps that are not increasing (sample ${i})`);
 }
 
 // ------------------------------------------------------------------ trials and targets
 
 function binTrials(
-  t: NwbTrials | null,
+  t: RecordingTrials | null,
   numBins: number,
   durationSeconds: number,
   notes: string[],
@@ -303,7 +363,7 @@ function binTrials(
   return { trials, trialOfBin, targets };
 }
 
-function successOf(col: NwbTrials['columns'][number] | null, i: number): boolean | null {
+function successOf(col: RecordingTrials['columns'][number] | null, i: number): boolean | null {
   if (!col) return null;
   const v = col.values[i];
   if (typeof v === 'boolean') return v;

@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { binRecording } from './binning.ts';
 import { DatasetError } from './errors.ts';
 import { hdf5Reason } from './h5.ts';
-import { readNwb } from './nwbReader.ts';
+import { openNwb, type NwbSource } from './nwbReader.ts';
 import type { Dataset } from './types.ts';
 
 export interface LoadDatasetOptions {
@@ -15,24 +15,34 @@ export interface LoadDatasetOptions {
 }
 
 /**
- * Reads an NWB file and bins it into an immutable `Dataset`.
+ * Reads an NWB file and bins it into an immutable `Dataset`, reading the file in slices while
+ * binning (the file stays open until then, and is closed however loading ends).
  * Throws DatasetError (naming the file and the problem) for files it cannot stream.
  */
 export async function loadDataset(path: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
   const abs = resolve(path);
   const progress = opts.onProgress ?? (() => {});
   progress('open', 0);
-  const rec = await readNwb(abs, { onProgress: progress }).catch((err) => {
+  let source: NwbSource | null = null;
+  let dataset: Dataset;
+  try {
+    source = await openNwb(abs);
+    dataset = binRecording(
+      source,
+      {
+        path: abs,
+        name: basename(abs),
+        synthetic: opts.synthetic ?? false,
+        description: opts.description ?? source.sessionDescription ?? '',
+      },
+      progress,
+    );
+  } catch (err) {
     // The HDF5 library refusing a read mid-way (damaged file): say so, naming the file.
     throw err instanceof DatasetError ? err : new DatasetError(abs, `HDF5 read failed: ${hdf5Reason(err)}`);
-  });
-  progress('binning', 0.8);
-  const dataset = binRecording(rec, {
-    path: abs,
-    name: basename(abs),
-    synthetic: opts.synthetic ?? false,
-    description: opts.description ?? rec.sessionDescription ?? '',
-  });
+  } finally {
+    source?.close();
+  }
   if (dataset.numBins === 0) {
     throw new DatasetError(abs, `recording is shorter than one 25 ms bin (duration ${dataset.durationSeconds} s): nothing to stream`);
   }

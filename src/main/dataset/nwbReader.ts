@@ -1,142 +1,60 @@
 import { posix } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group, Metadata } from 'h5wasm/node';
 import { DatasetError } from './errors.ts';
-import { openHdf5 } from './h5.ts';
+import { loadH5wasm, openHdf5 } from './h5.ts';
+import { spikeTimesProblem, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource, type TrialColumn } from './source.ts';
 
 /**
- * What the NWB reader takes out of a file: the raw recording, before binning.
- * Times are seconds on the NWB session clock.
+ * Rows per slice of a big dataset (spike times, behaviour series): a few MB at most, so neither
+ * h5wasm's WASM heap (which never shrinks) nor the JS copies grow with the recording.
  */
-export interface NwbRecording {
-  /** Absolute path. */
-  path: string;
-  sessionDescription: string | null;
-  units: NwbUnits;
-  /** null: no /intervals/trials table. */
-  trials: NwbTrials | null;
-  /** Behaviour series that binning uses; null when the file has none of them. */
-  behavior: NwbBehavior | null;
-  /** What the reader found or assumed, for people. */
-  notes: string[];
-}
+export const READ_CHUNK_ELEMENTS = 1 << 18;
 
-export interface NwbUnits {
-  /** NWB unit ids, in table order. */
-  ids: number[];
-  /** Every unit's spike times, unit after unit: unit u is `spikeTimes[ends[u-1] .. ends[u])`. */
-  spikeTimes: Float64Array;
-  /** Exclusive end offset of each unit in spikeTimes. */
-  ends: Float64Array;
-  /** dtype of spike_times_index as stored, e.g. `uint16`. */
-  indexDtype: string;
-}
-
-export type TrialColumn =
-  | { name: string; kind: 'number'; values: Float64Array }
-  | { name: string; kind: 'boolean'; values: boolean[] }
-  | { name: string; kind: 'string'; values: string[] };
-
-export interface NwbTrials {
-  count: number;
-  /** The NWB `id` column (0..n-1 when absent). */
-  ids: number[];
-  startTime: Float64Array;
-  /** NaN where stop_time is NaN or the column is absent. */
-  stopTime: Float64Array;
-  /** Every other 1-D scalar column, in `colnames` order (start/stop_time excluded). */
-  columns: TrialColumn[];
-  /** Per trial, the active target `target_pos[active_target]` (NaN where unknown); null without target_pos. */
-  activeTarget: { x: Float64Array; y: Float64Array } | null;
-}
-
-export interface NwbSeries {
-  /** NWB path of the series group. */
-  path: string;
-  /** Sample times, seconds, non-decreasing (checked). */
-  timestamps: Float64Array;
-  /** Samples × columns, row-major, conversion and offset applied. At most 2 columns (x, y) are read. */
-  data: Float64Array;
-  columns: number;
-  /** The `unit` attribute of data, e.g. `mm`. */
-  unit: string | null;
-}
-
-export interface NwbBehavior {
-  /** cursor_pos, or hand_pos when there is no cursor_pos; null when neither. */
-  position: NwbSeries | null;
-  /** hand_vel; null when absent (binning then differentiates position). */
-  velocity: NwbSeries | null;
-}
-
-export interface ReadOptions {
-  onProgress?: (stage: string, fraction: number) => void;
-}
-
-/** Elements per slice when reading a whole dataset: keeps h5wasm's WASM heap (which never shrinks) small. */
-const READ_CHUNK_ELEMENTS = 1 << 22;
+/** h5wasm's WASM module (what `h5wasm.ready` resolves to): its low-level read into a buffer of ours. */
+type H5Module = Awaited<Awaited<ReturnType<typeof loadH5wasm>>['ready']>;
 
 /** HDF5 datatype classes as h5wasm reports them in `metadata.type`. */
 const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, REFERENCE: 7, ENUM: 8 } as const;
 
 /**
- * Reads the parts of an NWB file PhantomLink streams: units (spike times), the trials table and
- * the behaviour series. Lazy: only the datasets it needs are read, big ones in slices.
+ * Opens an NWB file as a RecordingSource: the parts PhantomLink streams are units (spike times),
+ * the trials table and the behaviour series. Lazy: the units table's index is read at open,
+ * everything else when binning asks for it, big datasets in slices.
  * Refuses (DatasetError) files it cannot stream honestly; tolerates missing optional parts.
+ * The caller closes it.
  */
-export async function readNwb(path: string, opts: ReadOptions = {}): Promise<NwbRecording> {
+export async function openNwb(path: string): Promise<NwbSource> {
   const file = await openHdf5(path);
-  const abs = file.filename;
   try {
-    const r = new NwbFileReader(file, abs, opts);
-    return r.read();
+    const module = await (await loadH5wasm()).ready;
+    return new NwbSource(file, file.filename, module);
   } catch (err) {
-    if (err instanceof DatasetError) throw err;
-    throw new DatasetError(abs, `HDF5 read failed: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
     file.close();
+    throw err;
   }
 }
 
-class NwbFileReader {
-  private readonly notes: string[] = [];
-  /** Timestamps by the dataset they resolve to: MC_Maze series share one through soft links. */
-  private readonly timestampsCache = new Map<string, Float64Array>();
+export class NwbSource implements RecordingSource {
+  readonly path: string;
+  readonly notes: string[] = [];
+  readonly sessionDescription: string | null;
+  readonly unitIds: number[];
+  readonly unitEnds: Float64Array;
+  /** dtype of spike_times_index as stored, e.g. `uint16`. */
+  readonly indexDtype: string;
+  private readonly spikeTimes: H5Dataset;
+  /** Every RowReader handed out, to free their buffers on close. */
+  private readonly readers: RowReader[] = [];
+  private closed = false;
+
   constructor(
     private readonly file: H5File,
-    private readonly abs: string,
-    private readonly opts: ReadOptions,
-  ) {}
-
-  private fail(problem: string): never {
-    throw new DatasetError(this.abs, problem);
-  }
-
-  private progress(stage: string, fraction: number): void {
-    this.opts.onProgress?.(stage, fraction);
-  }
-
-  read(): NwbRecording {
-    const rootType = attrString(this.file, 'neurodata_type');
-    this.progress('units', 0.05);
-    const units = this.readUnits(rootType);
-    this.progress('trials', 0.35);
-    const trials = this.readTrials();
-    this.progress('behavior', 0.45);
-    const behavior = this.readBehavior();
-    return {
-      path: this.abs,
-      sessionDescription: this.scalarString('session_description'),
-      units,
-      trials,
-      behavior,
-      notes: this.notes,
-    };
-  }
-
-  // ---------------------------------------------------------------- units
-
-  private readUnits(rootType: string | null): NwbUnits {
-    const g = group(this.file, 'units');
+    abs: string,
+    private readonly module: H5Module,
+  ) {
+    this.path = abs;
+    const rootType = attrString(file, 'neurodata_type');
+    const g = group(file, 'units');
     if (!g) {
       if (rootType !== 'NWBFile') {
         this.fail('no NWB content (the HDF5 root is not an NWBFile) and no /units table: PhantomLink streams spike counts per unit');
@@ -162,24 +80,50 @@ class NwbFileReader {
       this.notes.push('/units has no id column: unit ids are 0..N-1');
     }
     if (ids.length === 0) this.fail('the /units table has no units');
-
-    const spikeTimes = readNumbers(times);
-    // Validate per unit so the message can say which unit is broken.
-    let start = 0;
-    for (let u = 0; u < ends.length; u++) {
-      const end = ends[u];
-      for (let i = start; i < end; i++) {
-        const t = spikeTimes[i];
-        if (t >= 0 && t !== Infinity) continue;
-        const what = Number.isNaN(t) ? 'a NaN spike time' : t < 0 ? `a negative spike time (${t} s)` : `a non-finite spike time (${t})`;
-        this.fail(`unit ${u} (id ${ids[u]}) has ${what} at spike ${i - start}`);
-      }
-      start = end;
-    }
     if (ends.length > 0 && ends[ends.length - 1] < nSpikes) {
       this.notes.push(`${nSpikes - ends[ends.length - 1]} spike times after the last unit's index end are ignored`);
     }
-    return { ids, spikeTimes, ends, indexDtype: dtypeName(index.metadata) };
+    this.unitIds = ids;
+    this.unitEnds = ends;
+    this.indexDtype = dtypeName(index.metadata);
+    this.spikeTimes = times;
+    this.sessionDescription = this.scalarString('session_description');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.readers) r.free();
+    this.file.close();
+  }
+
+  private rowReader(ds: H5Dataset, columns: number): RowReader {
+    const r = new RowReader(this.module, ds, columns);
+    this.readers.push(r);
+    return r;
+  }
+
+  private fail(problem: string): never {
+    throw new DatasetError(this.path, problem);
+  }
+
+  // ---------------------------------------------------------------- units
+
+  readSpikeTimes(visit: (times: Float64Array, first: number) => void): void {
+    const ends = this.unitEnds;
+    const n = ends.length > 0 ? ends[ends.length - 1] : 0;
+    const reader = this.rowReader(this.spikeTimes, 1);
+    try {
+      for (let first = 0; first < n; first += READ_CHUNK_ELEMENTS) {
+        const times = reader.read(first, Math.min(n, first + READ_CHUNK_ELEMENTS));
+        // Checked per chunk so the message can say which unit is broken.
+        const problem = spikeTimesProblem(times, first, ends, this.unitIds);
+        if (problem) this.fail(problem);
+        visit(times, first);
+      }
+    } finally {
+      reader.free(); // its WASM buffer is reused by the behaviour reads that follow
+    }
   }
 
   /**
@@ -206,7 +150,7 @@ class NwbFileReader {
 
   // ---------------------------------------------------------------- trials
 
-  private readTrials(): NwbTrials | null {
+  readTrials(): RecordingTrials | null {
     const g = group(this.file, 'intervals/trials');
     if (!g) {
       this.notes.push('no /intervals/trials table: no trials');
@@ -250,7 +194,7 @@ class NwbFileReader {
   }
 
   /** target_pos[active_target] per trial: target_pos is ragged rows×2 (int16 or int64 in MC_Maze). */
-  private readActiveTargets(g: H5Group, count: number, columns: TrialColumn[]): NwbTrials['activeTarget'] {
+  private readActiveTargets(g: H5Group, count: number, columns: TrialColumn[]): RecordingTrials['activeTarget'] {
     const tp = dataset(g, 'target_pos');
     if (!tp) return null;
     const shape = tp.shape ?? [];
@@ -290,27 +234,33 @@ class NwbFileReader {
 
   // ---------------------------------------------------------------- behaviour
 
-  private readBehavior(): NwbBehavior | null {
+  /**
+   * Which series feed kinematics. Looks only at the file's structure (groups, shapes, attributes);
+   * the samples are read by binning, which rejects a series whose timestamps do not increase
+   * and then asks again with that series in `rejected`.
+   */
+  chooseBehavior(rejected: ReadonlyMap<string, string>): BehaviorChoice {
+    const notes: string[] = [];
     const module = group(this.file, 'processing/behavior');
     if (!module) {
-      this.notes.push('no behaviour (/processing/behavior): kinematics are null');
-      return null;
+      notes.push('no behaviour (/processing/behavior): kinematics are null');
+      return { position: null, velocity: null, notes };
     }
-    let position = this.readSeries(module, 'cursor_pos');
+    let position = this.series(module, 'cursor_pos', rejected, notes);
     if (!position) {
-      position = this.readSeries(module, 'hand_pos');
-      if (position) this.notes.push('hand_pos used: no cursor_pos');
+      position = this.series(module, 'hand_pos', rejected, notes);
+      if (position) notes.push('hand_pos used: no cursor_pos');
     }
-    const velocity = this.readSeries(module, 'hand_vel');
+    const velocity = this.series(module, 'hand_vel', rejected, notes);
     if (!position && !velocity) {
-      this.notes.push('no cursor_pos, hand_pos or hand_vel in /processing/behavior: kinematics are null');
-      return null;
+      notes.push('no cursor_pos, hand_pos or hand_vel in /processing/behavior: kinematics are null');
+      return { position: null, velocity: null, notes };
     }
-    if (!position) this.notes.push('no cursor_pos or hand_pos: x, y are null');
+    if (!position) notes.push('no cursor_pos or hand_pos: x, y are null');
     for (const s of [position, velocity]) {
-      if (s?.unit && s.unit !== 'mm' && s.unit !== 'mm/s') this.notes.push(`${s.path} is in ${s.unit}, not mm`);
+      if (s?.unit && s.unit !== 'mm' && s.unit !== 'mm/s') notes.push(`${s.path} is in ${s.unit}, not mm`);
     }
-    return { position, velocity };
+    return { position, velocity, notes };
   }
 
   /** A TimeSeries directly in the module, or one level down (e.g. inside a Position container). */
@@ -325,53 +275,47 @@ class NwbFileReader {
     return null;
   }
 
-  private readSeries(module: H5Group, name: string): NwbSeries | null {
+  private series(module: H5Group, name: string, rejected: ReadonlyMap<string, string>, notes: string[]): SeriesSource | null {
     const g = this.findSeries(module, name);
     if (!g) return null;
     const ignore = (why: string): null => {
-      this.notes.push(`${g.path} ${why}: series ignored`);
+      notes.push(`${g.path} ${why}: series ignored`);
       return null;
     };
     const dataDs = dataset(g, 'data');
     if (!dataDs || !isNumeric(dataDs.metadata)) return ignore('has no numeric data');
     const shape = dataDs.shape ?? [];
-    if (shape.length < 1 || shape.length > 2) return ignore(`has data of shape ${JSON.stringify(shape)}`);
-    const columns = shape.length === 2 ? Math.min(2, shape[1]) : 1;
+    if (shape.length < 1 || shape.length > 2 || shape[1] === 0) return ignore(`has data of shape ${JSON.stringify(shape)}`);
+    const columns: 1 | 2 = shape.length === 2 && shape[1] >= 2 ? 2 : 1;
     let rows = shape[0];
 
-    let timestamps: Float64Array;
+    let times: SeriesTimes;
     const tsDs = dataset(g, 'timestamps');
     const startDs = dataset(g, 'starting_time');
     if (tsDs) {
-      // `timestamps` may be a soft link to another series' dataset (h5wasm follows it); read it once.
+      // `timestamps` may be a soft link to another series' dataset (h5wasm follows it): one key, read once per pass.
       const link = this.file.get_link(`${g.path}/timestamps`);
       const key = link ? posix.resolve(g.path, link) : `${g.path}/timestamps`;
-      timestamps = this.timestampsCache.get(key) ?? readNumbers(tsDs);
-      this.timestampsCache.set(key, timestamps);
+      times = { kind: 'dataset', ds: tsDs, key, length: length(tsDs) };
     } else if (startDs) {
       const rate = attrNumber(startDs, 'rate');
       const t0 = readNumbers(startDs)[0];
       if (!(rate !== null && rate > 0) || !Number.isFinite(t0)) return ignore('has starting_time without a positive rate');
-      // Materialise the sample times so binning treats every series alike (binary search).
-      timestamps = Float64Array.from({ length: rows }, (_, i) => t0 + i / rate);
+      times = { kind: 'rate', t0, rate, key: `${g.path}/starting_time`, length: rows };
     } else {
       return ignore('has neither timestamps nor starting_time');
     }
-    if (timestamps.length !== rows) {
-      this.notes.push(`${g.path}: ${rows} samples but ${timestamps.length} timestamps; the shorter is used`);
-      rows = Math.min(rows, timestamps.length);
-      timestamps = timestamps.subarray(0, rows);
+    if (times.length !== rows) {
+      notes.push(`${g.path}: ${rows} samples but ${times.length} timestamps; the shorter is used`);
+      rows = Math.min(rows, times.length);
     }
-    for (let i = 1; i < rows; i++) {
-      if (!(timestamps[i] >= timestamps[i - 1])) return ignore(`has timestamps that are not increasing (sample ${i})`);
-    }
-    const data = readNumbers(dataDs, columns, rows);
+    const why = rejected.get(g.path);
+    if (why !== undefined) return ignore(why);
     const conversion = attrNumber(dataDs, 'conversion') ?? 1;
     const offset = attrNumber(dataDs, 'offset') ?? 0;
-    if (conversion !== 1 || offset !== 0) {
-      for (let i = 0; i < data.length; i++) data[i] = data[i] * conversion + offset;
-    }
-    return { path: g.path, timestamps, data, columns, unit: attrString(dataDs, 'unit') };
+    const data = this.rowReader(dataDs, columns);
+    const stamps = times.kind === 'dataset' ? this.rowReader(times.ds, 1) : null;
+    return new NwbSeries(g.path, data, stamps, columns, rows, attrString(dataDs, 'unit'), conversion, offset, times);
   }
 
   private scalarString(name: string): string | null {
@@ -379,6 +323,118 @@ class NwbFileReader {
     if (!ds || ds.metadata.type !== H5T.STRING) return null;
     const v = ds.value;
     return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null;
+  }
+}
+
+type SeriesTimes =
+  | { kind: 'dataset'; ds: H5Dataset; key: string; length: number }
+  | { kind: 'rate'; t0: number; rate: number; key: string; length: number };
+
+/** A behaviour series of an open NWB file, read by row slices. */
+class NwbSeries implements SeriesSource {
+  readonly timestampsKey: string;
+
+  constructor(
+    readonly path: string,
+    private readonly data: RowReader,
+    /** null for a series timed by starting_time + rate. */
+    private readonly stamps: RowReader | null,
+    readonly columns: 1 | 2,
+    readonly rows: number,
+    readonly unit: string | null,
+    private readonly conversion: number,
+    private readonly offset: number,
+    private readonly times: SeriesTimes,
+  ) {
+    this.timestampsKey = times.key;
+  }
+
+  readTimestamps(from: number, to: number): Float64Array {
+    const t = this.times;
+    if (this.stamps) return this.stamps.read(from, to);
+    if (t.kind !== 'rate') throw new Error('unreachable');
+    // Sample times of a regularly sampled series, exactly as t0 + i / rate for every i.
+    const out = new Float64Array(to - from);
+    for (let i = from; i < to; i++) out[i - from] = t.t0 + i / t.rate;
+    return out;
+  }
+
+  readData(from: number, to: number): Float64Array {
+    const data = this.data.read(from, to);
+    const { conversion, offset } = this;
+    if (conversion !== 1 || offset !== 0) {
+      for (let i = 0; i < data.length; i++) data[i] = data[i] * conversion + offset;
+    }
+    return data;
+  }
+
+  lastTimestamp(): number {
+    const t = this.times;
+    if (this.rows === 0) return -Infinity;
+    if (t.kind === 'rate') return t.t0 + (this.rows - 1) / t.rate;
+    // Backwards in slices until a finite time (normally the very last one).
+    for (let end = this.rows, step = 1024; end > 0; step = READ_CHUNK_ELEMENTS) {
+      const start = Math.max(0, end - step);
+      const part = this.stamps!.read(start, end);
+      for (let i = part.length - 1; i >= 0; i--) if (Number.isFinite(part[i])) return part[i];
+      end = start;
+    }
+    return -Infinity;
+  }
+}
+
+/**
+ * Reads row slices of one dataset into a buffer of its own, reused from slice to slice: the
+ * returned array is valid until the next read. Float64 data (what MC_Maze stores) goes straight
+ * from HDF5 into a WASM buffer allocated once and is copied out once, so a pass over a big
+ * series allocates nothing per slice; other dtypes go through h5wasm's `slice` and are converted.
+ */
+class RowReader {
+  private ptr = 0;
+  private capacity = 0;
+  private out = new Float64Array(0);
+  private readonly direct: boolean;
+  private readonly twoD: boolean;
+
+  constructor(
+    private readonly module: H5Module,
+    private readonly ds: H5Dataset,
+    private readonly columns: number,
+  ) {
+    const m = ds.metadata;
+    const shape = ds.shape ?? [];
+    this.twoD = shape.length >= 2;
+    this.direct = m.type === H5T.FLOAT && m.size === 8 && shape.length >= 1 && shape.length <= 2;
+  }
+
+  read(from: number, to: number): Float64Array {
+    const n = (to - from) * this.columns;
+    if (n <= 0) return new Float64Array(0);
+    if (!this.direct) return readRows(this.ds, from, to, this.columns);
+    if (n > this.capacity) {
+      this.free();
+      this.ptr = this.module._malloc(n * 8);
+      if (this.ptr === 0) throw new Error(`${this.ds.path}: cannot allocate ${n * 8} bytes in the WASM heap`);
+      this.capacity = n;
+      this.out = new Float64Array(n);
+    }
+    const rows = BigInt(to - from);
+    const count = this.twoD ? [rows, BigInt(this.columns)] : [rows];
+    const offset = this.twoD ? [BigInt(from), 0n] : [BigInt(from)];
+    const strides = this.twoD ? [1n, 1n] : [1n];
+    this.module.get_dataset_data(this.ds.file_id, this.ds.path, count, offset, strides, BigInt(this.ptr));
+    // A fresh view: the WASM memory may have grown (and moved) since the last read.
+    const out = this.out.subarray(0, n);
+    out.set(new Float64Array(this.module.HEAPU8.buffer, this.ptr, n));
+    return out;
+  }
+
+  /** Releases the buffers (a later read allocates them again). */
+  free(): void {
+    if (this.ptr !== 0) this.module._free(this.ptr);
+    this.ptr = 0;
+    this.capacity = 0;
+    this.out = new Float64Array(0);
   }
 }
 
@@ -407,6 +463,21 @@ function dtypeName(m: Metadata): string {
   if (m.type === H5T.FLOAT) return `float${m.size * 8}`;
   if (m.type === H5T.INTEGER) return `${m.signed ? 'int' : 'uint'}${m.size * 8}`;
   return `type${m.type}`;
+}
+
+/**
+ * Rows [from, to) of a numeric dataset as a Float64Array (for 2-D data, the first `columns`
+ * columns, row-major). Float64 data comes back as h5wasm's own copy, without another one.
+ */
+function readRows(ds: H5Dataset, from: number, to: number, columns?: number): Float64Array {
+  const shape = ds.shape ?? [];
+  const ranges: Array<[number, number]> = [[from, to]];
+  if (shape.length >= 2) ranges.push([0, columns ?? shape[1]]);
+  const part = ds.slice(ranges);
+  if (part instanceof Float64Array) return part;
+  if (part instanceof BigInt64Array || part instanceof BigUint64Array) return Float64Array.from(part, Number);
+  if (ArrayBuffer.isView(part)) return Float64Array.from(part as unknown as ArrayLike<number>);
+  throw new Error(`${ds.path}: unexpected value type from h5wasm`);
 }
 
 /**

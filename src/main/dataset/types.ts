@@ -1,8 +1,15 @@
 import type { DatasetProvenance } from '../../shared/wire.ts';
+import type { BaseRecording, CountSink } from './baseBins.ts';
+
+export type { CountSink } from './baseBins.ts';
 
 /**
- * A recording binned once at load into typed arrays. Immutable: playback only indexes it.
- * Bin k covers [k·25 ms, (k+1)·25 ms) of the NWB session clock.
+ * A recording loaded for streaming. Immutable: playback only reads it.
+ * Bin k of the stream covers [k·25 ms, (k+1)·25 ms) of the NWB session clock.
+ *
+ * Spikes and behaviour are kept once, at a 5 ms base resolution (`base`), and a bin's counts
+ * and kinematics are derived from its base bins when a packet is built: a few dozen spikes
+ * per bin. Any width that is a multiple of 5 ms can be derived the same way.
  */
 export interface Dataset {
   readonly provenance: DatasetProvenance;
@@ -12,12 +19,10 @@ export interface Dataset {
   /** `total_packets` = floor(durationSeconds · 40). */
   readonly numBins: number;
   readonly durationSeconds: number;
-  /** Bin-major counts: bin k's channels are `spikeCounts.subarray(k·numUnits, (k+1)·numUnits)`. */
-  readonly spikeCounts: Uint16Array;
   /** Total spikes counted into bins (spikes at or after the last bin are outside the stream). */
   readonly totalSpikes: number;
-  /** Per-bin kinematics; NaN where the bin has no finite sample; null when the file has no behaviour. */
-  readonly kinematics: Kinematics | null;
+  /** Which series feed kinematics; null when the file has no behaviour (every kinematics field is then null). */
+  readonly kinematics: KinematicsSources | null;
   /** Trial row of each bin, -1 outside trials. */
   readonly trialOfBin: Int32Array;
   readonly trials: Trial[];
@@ -25,16 +30,30 @@ export interface Dataset {
   readonly targets: Target[];
   /** What the loader found and what it had to assume, for the UI and logs. */
   readonly notes: string[];
+  /** The recording at the base resolution, from which every bin is derived. */
+  readonly base: BaseRecording;
+  /** Spike counts of bin `bin`, unit by unit, into out[0 .. numUnits) (overwritten). Exact. */
+  countsInto(bin: number, out: CountSink): void;
+  /**
+   * Kinematics of bin `bin`: means of the samples in the bin (a sample counts when all its
+   * coordinates are finite). NaN where the bin has no such sample, and everywhere when the file
+   * has no behaviour.
+   */
+  kinematicsAt(bin: number): BinKinematics;
 }
 
-export interface Kinematics {
-  x: Float64Array;
-  y: Float64Array;
-  vx: Float64Array;
-  vy: Float64Array;
-  /** Which NWB series fed each field, e.g. `cursor_pos` or `hand_vel`. */
+export interface KinematicsSources {
+  /** Which NWB series fed each field, e.g. `cursor_pos` or `hand_vel`; `none` when nothing did. */
   positionSource: string;
   velocitySource: string;
+}
+
+/** One bin's kinematics; NaN where there is no sample (null on the wire). */
+export interface BinKinematics {
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
 }
 
 export interface Trial {

@@ -15,8 +15,9 @@ function finiteOrNull(v: number): number | null {
 }
 
 /**
- * Builds the wire packet of one bin. The dataset is already binned, so this only indexes
- * typed arrays; one packet is built per session tick and shared by every client and face.
+ * Builds the wire packet of one bin: its counts and kinematics are summed from the dataset's
+ * 5 ms base bins (a few dozen spikes and samples), its trial fields indexed. One packet is built
+ * per session tick and shared by every client and face.
  */
 export class PacketBuilder {
   /** channel_ids never change within a dataset: one shared array, never mutated. */
@@ -29,9 +30,8 @@ export class PacketBuilder {
   build(bin: number, sequenceNumber: number, timestampSec: number): DataPacket {
     const ds = this.dataset;
     const n = ds.numUnits;
-    const counts = ds.spikeCounts.subarray(bin * n, bin * n + n);
     const spikeCounts = new Array<number>(n);
-    for (let i = 0; i < n; i++) spikeCounts[i] = counts[i];
+    ds.countsInto(bin, spikeCounts);
 
     const kinematics = this.kinematics(bin);
     const trialRow = ds.trialOfBin[bin];
@@ -69,13 +69,8 @@ export class PacketBuilder {
   }
 
   private kinematics(bin: number): KinematicsField {
-    const k = this.dataset.kinematics;
-    if (!k) return { vx: null, vy: null, x: null, y: null };
-    return {
-      vx: finiteOrNull(k.vx[bin]),
-      vy: finiteOrNull(k.vy[bin]),
-      x: finiteOrNull(k.x[bin]),
-      y: finiteOrNull(k.y[bin]),
-    };
+    if (!this.dataset.kinematics) return { vx: null, vy: null, x: null, y: null };
+    const k = this.dataset.kinematicsAt(bin);
+    return { vx: finiteOrNull(k.vx), vy: finiteOrNull(k.vy), x: finiteOrNull(k.x), y: finiteOrNull(k.y) };
   }
 }
