@@ -120,7 +120,7 @@ export function buildSpikeBase(baseOfSpike: Uint32Array, ends: ArrayLike<number>
   // Pass 1: spikes per base bin, at offsets[b + 1].
   cursor.set(starts);
   for (let w0 = 0; w0 < numBins; w0 += SPIKE_WINDOW) countWindow(baseOfSpike, ends, cursor, Math.min(numBins, w0 + SPIKE_WINDOW), offsets);
-  for (let b = 0; b < numBins; b++) offsets[b + 1] += offsets[b];
+  prefixSum(offsets);
 
   // Pass 2: place each spike's unit; units visited in order, so each bin's units come sorted.
   const units = n <= 0x10000 ? new Uint16Array(offsets[numBins]) : new Uint32Array(offsets[numBins]);
@@ -132,6 +132,11 @@ export function buildSpikeBase(baseOfSpike: Uint32Array, ends: ArrayLike<number>
     fillWindow(baseOfSpike, ends, cursor, w0, w1, fill, units);
   }
   return new SpikeBase(n, offsets, units);
+}
+
+/** Running totals in place: a[i] += a[i - 1]. */
+function prefixSum(a: Uint32Array): void {
+  for (let i = 1; i < a.length; i++) a[i] += a[i - 1];
 }
 
 /** Counts each unit's spikes before base bin w1 (from its cursor on) into offsets[b + 1], advancing the cursors. */
@@ -234,22 +239,44 @@ export class SeriesAccumulator {
   /**
    * Adds samples i in [from, to): base bin `bins[i]` (skipped when outside [0, numBins)),
    * values data[i·stride] and, for two columns, data[i·stride + 1]. A sample counts only when
-   * every coordinate is finite (x without y is not a position).
+   * every coordinate is finite (x without y is not a position). Samples come in time order, so
+   * a base bin's samples are consecutive: they are summed in locals and stored once per bin.
    */
   add(bins: Float64Array, data: Float64Array, stride: number, from: number, to: number): void {
-    const { sumA, sumB, numBins } = this;
-    let count = this.count;
-    for (let i = from; i < to; i++) {
-      const k = bins[i];
-      if (!(k >= 0 && k < numBins)) continue;
-      const a = data[i * stride];
-      const b = sumB ? data[i * stride + 1] : 0;
-      if (!(Number.isFinite(a) && Number.isFinite(b))) continue;
-      sumA[k] += a;
-      if (sumB) sumB[k] += b;
-      if (count[k] === 0xffff && count instanceof Uint16Array) count = this.count = Uint32Array.from(count);
-      count[k]++;
+    const twoColumns = this.sumB !== null;
+    let k = -1;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    // One step past the end stores the last run: all the work stays inside the loop, which is
+    // where V8 optimises it (code after an OSR-compiled loop would be deoptimised on every call).
+    for (let i = from; i <= to; i++) {
+      const bin = i < to ? bins[i] : NaN;
+      if (bin !== k) {
+        if (c > 0) this.store(k, a, b, c);
+        if (i === to) break;
+        k = bin;
+        a = 0;
+        b = 0;
+        c = 0;
+      }
+      const x = data[i * stride];
+      const y = twoColumns ? data[i * stride + 1] : 0;
+      if (Number.isFinite(x) && Number.isFinite(y)) {
+        a += x;
+        b += y;
+        c++;
+      }
     }
+  }
+
+  private store(k: number, a: number, b: number, c: number): void {
+    if (!(k >= 0 && k < this.numBins)) return;
+    this.sumA[k] += a;
+    if (this.sumB) this.sumB[k] += b;
+    let count = this.count;
+    if (count[k] + c > 0xffff && count instanceof Uint16Array) count = this.count = Uint32Array.from(count);
+    count[k] += c;
   }
 
   finish(source: string): SeriesBase {
