@@ -12,6 +12,7 @@ import { startServer } from './server.ts';
 import { registerStudioIpc, type IpcEvent } from './studio/electronIpc.ts';
 import { RecentFiles } from './studio/recentFiles.ts';
 import { StudioService } from './studio/studioService.ts';
+import { lowerWindowProcesses } from './studio/windowPriority.ts';
 
 /** The window's security settings (checked by test/electron against the built bundle). */
 export const WINDOW_WEB_PREFERENCES = {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const level = process.env.PHANTOMLINK_LOG_LEVEL ?? 'info';
   setLogLevel(isLogLevel(level) ? level : 'info');
   await app.whenReady();
+  lowerWindowProcesses(app); // the window's processes below the engine's (bench/README.md, Window)
   const engine = await Engine.start({ datasetPath: process.env.PHANTOMLINK_DATASET || undefined });
   const server = await startServer(engine, {
     host: process.env.PHANTOMLINK_HOST ?? '127.0.0.1',

@@ -26,6 +26,8 @@ export const ipcMain = {
 export const app = {
   whenReady: () => Promise.resolve(),
   getPath: () => userData,
+  // Only the main process: main lowers every other process it lists (src/main/studio/windowPriority.ts).
+  getAppMetrics: () => [{ pid: process.pid, type: 'Browser' }],
   on() {},
   quit() {},
   exit(code) {
