@@ -4,7 +4,7 @@ import { writeText } from '../../src/renderer/src/live/liveText.ts';
 
 /** A store whose packets arrive on a schedule: `due[i]` packets become due in frame i. */
 function fakeStore(due: number[]): FrameSource & { frame: number; reset(): void } {
-  const live = { generation: 0, packets: 0 };
+  const live = { generation: 0, packets: 0, decodedRevision: 0 };
   return {
     live,
     frame: 0,

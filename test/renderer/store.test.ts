@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientSummary, PlaybackSnapshot, SessionSummary, StudioApi, StudioEvent, StudioEventMap, StudioPacket } from '../../src/shared/studioApi.ts';
+import type {
+  ClientSummary,
+  CreateSessionRequest,
+  DecoderSummary,
+  PlaybackSnapshot,
+  Scoreboard,
+  SessionSummary,
+  StudioApi,
+  StudioEvent,
+  StudioEventMap,
+  StudioPacket,
+} from '../../src/shared/studioApi.ts';
 import type { SessionFilters } from '../../src/shared/wire.ts';
 import type { StudioHost } from '../../src/renderer/src/host/index.ts';
 import { StudioStore } from '../../src/renderer/src/state/store.ts';
@@ -18,6 +29,7 @@ function fakeHost() {
   const sessions = new Map<string, PlaybackSnapshot>();
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const calls: string[] = [];
+  const requests: CreateSessionRequest[] = [];
   const snap = (code: string, more: Partial<PlaybackSnapshot> = {}): PlaybackSnapshot => ({
     code,
     status: 'playing',
@@ -29,6 +41,8 @@ function fakeHost() {
     packetsSent: 0,
     recordingTimeS: 0,
     trialStartsS: [0, 2, 4],
+    blind: false,
+    evaluate: 'all',
     ...more,
   });
   const summary = (s: PlaybackSnapshot): SessionSummary => ({
@@ -42,6 +56,8 @@ function fakeHost() {
     filters: s.filters,
     packetsSent: s.packetsSent,
     recordingTimeS: s.recordingTimeS,
+    blind: s.blind,
+    evaluate: s.evaluate,
     streamUrl: `ws://h/stream/${s.code}`,
     binaryStreamUrl: `ws://h/stream/binary/${s.code}`,
   });
@@ -60,11 +76,12 @@ function fakeHost() {
     async listSessions() {
       return [...sessions.values()].map(summary);
     },
-    async createSession(req: { code?: string }) {
+    async createSession(req: CreateSessionRequest) {
       calls.push(`create ${req.code ?? '(generated)'}`);
+      requests.push(req);
       const code = req.code ?? `gen-${++generated}`;
       if (sessions.has(code)) throw new Refusal('session_exists', `session "${code}" already exists`);
-      sessions.set(code, snap(code));
+      sessions.set(code, snap(code, { blind: req.blind ?? false, evaluate: req.evaluate ?? 'all' }));
       return summary(sessions.get(code)!);
     },
     async deleteSession(code: string) {
@@ -122,6 +139,16 @@ function fakeHost() {
         { id: 5, x: -10, y: 0, numTrials: 1 },
       ];
     },
+    async resetScores(code: string) {
+      calls.push(`resetScores ${code}`);
+    },
+    async startReferenceDecoder(code: string) {
+      calls.push(`startReference ${code}`);
+      return { name: 'reference', state: 'starting', message: 'launching' };
+    },
+    async stopReferenceDecoder(code: string) {
+      calls.push(`stopReference ${code}`);
+    },
     async serverInfo() {
       return { httpUrl: 'http://h', wsUrl: 'ws://h', host: 'h', port: 1, version: 't' };
     },
@@ -138,7 +165,7 @@ function fakeHost() {
     for (const l of listeners.get(key) ?? []) l(payload);
   };
   const emitSessions = () => emit('sessions:', [...sessions.values()].map(summary));
-  return { host, sessions, listeners, calls, emit, emitSessions, snap };
+  return { host, sessions, listeners, calls, requests, emit, emitSessions, snap };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -327,4 +354,123 @@ describe('StudioStore (the renderer’s mirror of the engine)', () => {
     expect(store.positionAt(1000)).toBeCloseTo(5.075, 9); // end of the last bin drawn
     expect(store.positionAt(5000)).toBe(5); // packets stopped coming: trust the snapshot
   });
+
+  it('follows the selected session’s scoreboard: subscribes with it, drops the old one’s, ignores a stray one', async () => {
+    const { f, store } = await started();
+    expect(f.listeners.get('scoreboard:demo')?.size).toBe(1);
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['vx', 'vy'])]));
+    expect(store.state.scoreboard?.decoders.map((d) => d.name)).toEqual(['ridge']);
+    expect(store.state.decoderOverlays).toEqual([{ id: 'd1', name: 'ridge', slot: store.live.decoded.slots.peek('d1'), axes: ['vx', 'vy'] }]);
+
+    await store.createSession('lab');
+    expect(store.state.selected).toBe('lab');
+    expect(f.listeners.get('scoreboard:demo')?.size).toBe(0);
+    expect(f.listeners.get('scoreboard:lab')?.size).toBe(1);
+    // The old session's decoders are gone from the panel and the overlays at once.
+    expect(store.state.scoreboard).toBeNull();
+    expect(store.state.decoderOverlays).toEqual([]);
+    expect(store.live.decoded.slots.peek('d1')).toBe(-1);
+    // A scoreboard of another session (a late event) is not shown.
+    f.emit('scoreboard:lab', scoreboard('demo', [decoder('d1', 'ridge', ['vx'])]));
+    expect(store.state.scoreboard).toBeNull();
+    f.emit('scoreboard:lab', scoreboard('lab', []));
+    expect(store.state.scoreboard?.code).toBe('lab');
+  });
+
+  it('gives the charts a new overlay list only when a decoder, its slot or its axes change', async () => {
+    const { f, store } = await started();
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['vx', 'vy'])]));
+    const first = store.state.decoderOverlays;
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['vx', 'vy'], 10)]));
+    expect(store.state.decoderOverlays).toBe(first); // new scores, same decoders: same array
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['x', 'y', 'vx', 'vy'])]));
+    expect(store.state.decoderOverlays).not.toBe(first);
+    expect(store.state.decoderOverlays[0].axes).toEqual(['x', 'y', 'vx', 'vy']);
+    const slot = store.state.decoderOverlays[0].slot;
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d2', 'wiener', ['vx']), decoder('d1', 'ridge', ['x', 'y', 'vx', 'vy'])]));
+    expect(store.state.decoderOverlays.find((o) => o.id === 'd1')?.slot).toBe(slot); // its colour stays
+    expect(new Set(store.state.decoderOverlays.map((o) => o.slot)).size).toBe(2);
+  });
+
+  it('with the frame loop batching, holds the scoreboard for the DOM frame, and compares overlays with the held ones', async () => {
+    const f = fakeHost();
+    f.sessions.set('demo', f.snap('demo'));
+    const store = new StudioStore(f.host);
+    store.batchServerState = true;
+    store.start();
+    f.emitSessions();
+    await tick();
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['vx'])]));
+    expect(store.state.scoreboard).toBeNull();
+    f.emit('scoreboard:demo', scoreboard('demo', [decoder('d1', 'ridge', ['vx'], 7)]));
+    store.publishLive();
+    expect(store.state.scoreboard?.decoders[0].counts.predictions).toBe(7);
+    expect(store.state.decoderOverlays.map((o) => o.id)).toEqual(['d1']);
+  });
+
+  it('hands the predictions of a packet batch to the live buffers, joined by sequence number', async () => {
+    const { f, store } = await started();
+    f.emit('playback:demo', f.snap('demo', { status: 'paused', positionS: 0 }));
+    f.emit('packets:demo', {
+      code: 'demo',
+      packets: [packet(0, 0), packet(1, 0.025)],
+      predictions: [{ seq: 1, decoder: 'd1', x: null, y: null, vx: 40, vy: -8 }],
+    });
+    store.advance(0);
+    const slot = store.live.decoded.slots.peek('d1');
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(store.live.decoded.value(slot, 'vx', 1)).toBe(40);
+    expect(store.live.decoded.value(slot, 'vx', 0)).toBeNaN();
+    // A batch from an engine without live scoring (no `predictions`) is fine too.
+    f.emit('packets:demo', { code: 'demo', packets: [packet(2, 0.05)] });
+    store.advance(16);
+    expect(store.live.packets).toBe(3);
+  });
+
+  it('creates a blind session scored on movement, sending only what differs from the defaults', async () => {
+    const { f, store } = await started();
+    await store.createSession('plain');
+    await store.createSession('hidden', { blind: true, evaluate: 'movement' });
+    await store.createSession('trials-only', { blind: false, evaluate: 'trials' });
+    expect(f.requests.slice(-3)).toEqual([{ code: 'plain' }, { code: 'hidden', blind: true, evaluate: 'movement' }, { code: 'trials-only', evaluate: 'trials' }]);
+    await store.createSession('plain-2', { blind: false, evaluate: 'all' });
+    expect(f.requests.at(-1)).toEqual({ code: 'plain-2' });
+  });
+
+  it('resets the scores and starts/stops the reference decoder of the followed session; its status shows at once', async () => {
+    const { f, store } = await started();
+    f.emit('scoreboard:demo', scoreboard('demo', []));
+    await store.resetScores();
+    await store.startReferenceDecoder();
+    expect(store.state.scoreboard?.referenceDecoder).toEqual({ name: 'reference', state: 'starting', message: 'launching' });
+    await store.stopReferenceDecoder();
+    expect(f.calls.slice(-3)).toEqual(['resetScores demo', 'startReference demo', 'stopReference demo']);
+  });
 });
+
+function scoreSet(r2: number | null): DecoderSummary['cumulative'] {
+  return { axes: { vx: { r2, r: 0.9, rmse: 10, n: 100 } }, r2, n: 100 };
+}
+
+function decoder(id: string, name: string, axes: DecoderSummary['axes'], predictions = 0): DecoderSummary {
+  return {
+    id,
+    name,
+    version: null,
+    endpoint: 'json',
+    address: '127.0.0.1',
+    connected: true,
+    axes,
+    counts: { predictions, evaluated: predictions, missing: 0, late: 0, duplicates: 0, stale: 0, unknown: 0, invalid: 0, throttled: 0 },
+    cumulative: scoreSet(0.5),
+    rolling: scoreSet(0.4),
+    latency: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+    rollingLatency: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+    reportedLatencyP50Ms: null,
+    trials: [],
+  };
+}
+
+function scoreboard(code: string, decoders: DecoderSummary[]): Scoreboard {
+  return { code, blind: false, evaluate: 'all', resetAt: 0, decoders, referenceDecoder: null };
+}

@@ -5,6 +5,7 @@ import { useStore, useStudio } from './state/hooks.ts';
 import { ConnectionBanner, Header, StatusBar, Toasts } from './components/Chrome.tsx';
 import { ClientsPanel } from './components/ClientsPanel.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
+import { DecodersPanel } from './components/DecodersPanel.tsx';
 import { Plots } from './components/Plots.tsx';
 import { Readouts } from './components/Readouts.tsx';
 import { SessionsPanel } from './components/SessionsPanel.tsx';
@@ -37,6 +38,7 @@ export function App() {
           <Plots />
           <aside className="sidebar-right">
             <Workspace />
+            <DecodersPanel />
             <ClientsPanel />
             <DatasetPanel />
           </aside>

@@ -8,6 +8,8 @@ export function Header() {
   const store = useStore();
   const ds = useStudio((s) => s.dataset);
   const presentation = useStudio((s) => s.presentation);
+  const selected = useStudio((s) => s.selected);
+  const blind = useStudio((s) => s.playback?.blind ?? false);
   return (
     <header className="app-header">
       <div className="brand">
@@ -29,6 +31,11 @@ export function Header() {
           <span className="muted">loading dataset…</span>
         )}
       </div>
+      {blind && (
+        <span className="badge badge-blind" data-testid="header-blind" title={`Session ${selected} is blind: decoders get no kinematics or intention; they are scored as usual`}>
+          BLIND · {selected}
+        </span>
+      )}
       <button
         type="button"
         className={`btn-toggle${presentation ? ' on' : ''}`}

@@ -9,19 +9,25 @@
  * the frame loop's draw phase (uPlot would otherwise draw from a microtask after the whole frame
  * callback, when the readouts' text writes have already dirtied the layout its axis text
  * needs). The header values are written in the write phase.
+ *
+ * A chart of kinematics also draws each decoder's decoded trace of the same axes over the true
+ * ones, thinner, in the decoder's colour (the second axis dashed): looked up per column by the
+ * packet's sequence number (data/decodedTracks.ts). The chart is created again only when the set
+ * of decoders or the axes they predict changes.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatNumber } from '../data/format.ts';
-import { windowColumns } from '../data/liveBuffers.ts';
+import { S_SEQ, windowColumns } from '../data/liveBuffers.ts';
 import { nextRangeMax, niceCeil } from '../data/ranges.ts';
 import { observeSize, useFrame } from '../live/frameLoop.ts';
 import { withLiveContexts } from '../live/liveCanvas.ts';
 import { useLiveTexts } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
-import type { StudioState } from '../state/store.ts';
-import { axisFont, axisWidth, COLORS, PLOT, timeGridStep } from './theme.ts';
+import type { DecoderOverlay, StudioState } from '../state/store.ts';
+import { axisFont, axisWidth, COLORS, DECODER_COLORS, PLOT, timeGridStep } from './theme.ts';
 import { FREQUENCY_HZ } from '../../../shared/bins.ts';
+import type { Axis } from '../../../shared/wire.ts';
 
 export interface ChartSeries {
   label: string;
@@ -46,12 +52,42 @@ export interface LiveChartProps {
   minLimit?: number;
   testId: string;
   decimals?: number;
+  /** The axes this chart shows, in the order of `series`: decoded traces are drawn for them. */
+  decodedAxes?: readonly Axis[];
+}
+
+/** One decoded trace: a decoder's predictions of one axis. */
+interface DecodedSeries {
+  slot: number;
+  axis: Axis;
+  label: string;
+  /** The chart's second axis (y, vy) is dashed, so a decoder's two traces are told apart. */
+  dashed: boolean;
+}
+
+const DECODED_WIDTH = 1.25;
+const DECODED_DASH = [6, 4];
+
+function decodedSeriesOf(overlays: readonly DecoderOverlay[], axes: readonly Axis[] | undefined): DecodedSeries[] {
+  if (!axes) return [];
+  const out: DecodedSeries[] = [];
+  for (const o of overlays) {
+    if (o.slot < 0) continue;
+    axes.forEach((axis, k) => {
+      if (o.axes.includes(axis)) out.push({ slot: o.slot, axis, label: `${o.name} ${axis}`, dashed: k > 0 });
+    });
+  }
+  return out;
 }
 
 function xValues(columns: number): Float64Array {
   const xs = new Float64Array(columns);
   for (let i = 0; i < columns; i++) xs[i] = (i + 1 - columns) / FREQUENCY_HZ;
   return xs;
+}
+
+function newData(columns: number, series: number): Float64Array[] & uPlot.AlignedData {
+  return [xValues(columns), ...Array.from({ length: series }, () => new Float64Array(columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
 }
 
 const compact = (v: number) => (Math.abs(v) >= 1000 ? `${formatNumber(v / 1000, Math.abs(v) % 1000 === 0 ? 0 : 1)}k` : formatNumber(v, 0));
@@ -63,6 +99,9 @@ export function LiveChart(props: LiveChartProps) {
   const windowS = useStudio((s) => s.windowS);
   const presentation = useStudio((s) => s.presentation);
   const fixed = useStudio((s) => props.fixedLimit?.(s) ?? null);
+  const overlays = useStudio((s) => s.decoderOverlays);
+  const decoded = useMemo(() => decodedSeriesOf(overlays, props.decodedAxes), [overlays, props.decodedAxes]);
+  const decodedKey = decoded.map((d) => `${d.slot}:${d.axis}:${d.label}`).join('|');
   const view = useRef({
     u: null as uPlot | null,
     /** The axes and grid; redrawn only when `limit` or `windowS` differ from what it shows. */
@@ -70,6 +109,10 @@ export function LiveChart(props: LiveChartProps) {
     frameLimit: NaN,
     frameWindowS: NaN,
     data: null as (Float64Array[] & uPlot.AlignedData) | null,
+    /** The decoded traces the chart was created with (after the true series in `data`). */
+    decoded: [] as DecodedSeries[],
+    /** Each column's packet sequence number, oldest → newest. */
+    seqs: new Float64Array(0),
     columns: 0,
     limit: 0,
     fixed,
@@ -131,10 +174,16 @@ export function LiveChart(props: LiveChartProps) {
         },
       },
       axes: [xAxis, yAxis],
-      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } }))],
+      series: [
+        {},
+        ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } })),
+        ...decoded.map((d) => ({ label: d.label, stroke: DECODER_COLORS[d.slot], width: DECODED_WIDTH, dash: d.dashed ? DECODED_DASH : undefined, points: { show: false } })),
+      ],
     };
+    v.decoded = decoded;
     v.columns = windowColumns(v.windowS);
-    v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
+    v.seqs = new Float64Array(v.columns);
+    v.data = newData(v.columns, props.series.length + decoded.length);
     // Same options, so both lay out the same plot box and scales; the lines are on top.
     const frame = new uPlot({ ...opts, drawOrder: ['axes'] as unknown as uPlot.DrawOrderKey[] }, v.data, host);
     // The lines change every packet: a live (desynchronized) canvas; the frame stays synchronized.
@@ -156,10 +205,10 @@ export function LiveChart(props: LiveChartProps) {
       v.u = null;
       v.frame = null;
     };
-    // Created once (and again only when presentation mode changes its type size); the data
-    // and ranges are read through `view` each frame.
+    // Created once (and again only when presentation mode changes its type size, or the
+    // decoders drawn change); the data and ranges are read through `view` each frame.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [presentation]);
+  }, [presentation, decodedKey]);
 
   useEffect(() => {
     invalidate();
@@ -173,7 +222,8 @@ export function LiveChart(props: LiveChartProps) {
     if (ring.capacity !== v.columns) {
       // Another window length: new arrays once, then back to copying in place.
       v.columns = ring.capacity;
-      v.data = [xValues(v.columns), ...props.series.map(() => new Float64Array(v.columns))] as Float64Array[] & uPlot.AlignedData;
+      v.seqs = new Float64Array(v.columns);
+      v.data = newData(v.columns, props.series.length + v.decoded.length);
     }
     let observed = 0;
     for (let i = 0; i < props.series.length; i++) {
@@ -181,6 +231,13 @@ export function LiveChart(props: LiveChartProps) {
       ring.copyOrdered(s.ring, v.data[i + 1] as Float64Array);
       observed = Math.max(observed, props.range === 'positive' ? ring.max(s.ring) : ring.maxAbs(s.ring));
       if (s.readout) v.texts[i] = formatNumber(ring.at(s.ring, 0), props.decimals ?? 1);
+    }
+    // The decoded traces follow the truth's range (a wild decoder is clipped, never rescales the truth).
+    if (v.decoded.length > 0) {
+      ring.copyOrdered(S_SEQ, v.seqs);
+      const tracks = store.live.decoded;
+      const first = props.series.length + 1;
+      for (let j = 0; j < v.decoded.length; j++) tracks.fillSeries(v.decoded[j].slot, v.decoded[j].axis, v.seqs, v.data[first + j] as Float64Array);
     }
     v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed, props.minLimit ?? 1);
     const data = v.data;
@@ -203,6 +260,11 @@ export function LiveChart(props: LiveChartProps) {
       <header className="plot-header" style={{ paddingLeft: axisWidth(presentation) }}>
         <h2>{props.title}</h2>
         <span className="plot-meta">{props.unit}</span>
+        {decoded.length > 0 && props.decodedAxes && (
+          <span className="plot-meta decoded-key" data-testid={`${props.testId}-decoded-key`} title="Each decoder's traces in its colour, thinner than the true ones">
+            decoded: <span className="key-solid" /> {props.decodedAxes[0]} <span className="key-dashed" /> {props.decodedAxes[1]}
+          </span>
+        )}
         <span className="chart-values">
           {props.series.map((s, i) =>
             s.readout ? (

@@ -12,6 +12,7 @@ export function Readouts() {
   const store = useStore();
   const status = useStudio((s) => s.playback?.status ?? null);
   const selected = useStudio((s) => s.selected);
+  const blind = useStudio((s) => s.playback?.blind ?? false);
   const filters = useFilters();
   const [trialText, timeText, targetText, targetPosText, distText] = useLiveTexts(5);
 
@@ -34,8 +35,15 @@ export function Readouts() {
   return (
     <div className="readouts" data-testid="readouts">
       <div className="readout-status">
-        <span className={`status-pill status-${status ?? 'none'}`} data-testid="playback-status">
-          {status ?? 'no session'}
+        <span className="readout-pills">
+          <span className={`status-pill status-${status ?? 'none'}`} data-testid="playback-status">
+            {status ?? 'no session'}
+          </span>
+          {blind && (
+            <span className="badge badge-blind" data-testid="readout-blind" title="Blind session: decoders get no kinematics or intention">
+              BLIND
+            </span>
+          )}
         </span>
         <span className="readout-session" title="The session the plots follow">
           {selected ?? ''}

@@ -1,8 +1,12 @@
-/** Sessions: pick the one the plots follow, create (custom or generated code), delete; its stream URLs. */
+/**
+ * Sessions: pick the one the plots follow, create (custom or generated code; blind or not, and
+ * which bins its decoders are scored on), delete; its stream URLs.
+ */
 import { useEffect, useState } from 'react';
 import type { SessionSummary } from '../../../shared/studioApi.ts';
-import { isValidSessionCode } from '../../../shared/wire.ts';
+import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow } from '../../../shared/wire.ts';
 import { describeFilters, formatClockSeconds, hasFilters } from '../data/format.ts';
+import { EVALUATE_LABELS } from '../data/scoreboard.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
 
@@ -45,13 +49,15 @@ function SessionList() {
 function SessionCreate() {
   const store = useStore();
   const [code, setCode] = useState('');
+  const [blind, setBlind] = useState(false);
+  const [evaluate, setEvaluate] = useState<EvaluationWindow>('all');
   const [busy, setBusy] = useState(false);
   const invalid = code.trim() !== '' && !isValidSessionCode(code.trim());
 
   const create = async () => {
     if (invalid || busy) return;
     setBusy(true);
-    if (await store.createSession(code)) setCode('');
+    if (await store.createSession(code, { blind, evaluate })) setCode('');
     setBusy(false);
   };
 
@@ -80,11 +86,29 @@ function SessionCreate() {
         <button type="submit" className="btn" data-testid="session-create" disabled={invalid || busy}>
           Create
         </button>
+        <div className="session-create-options">
+          <label className="check" title="Decoders get no kinematics or intention (null), so they cannot peek at the answer; they are scored as usual">
+            <input type="checkbox" data-testid="session-blind" checked={blind} onChange={(e) => setBlind(e.target.checked)} />
+            blind
+          </label>
+          <label className="select-label" title="Which bins the decoders' predictions are scored on">
+            scored on
+            <select data-testid="session-evaluate" value={evaluate} onChange={(e) => setEvaluate(e.target.value as EvaluationWindow)}>
+              {EVALUATION_WINDOWS.map((w) => (
+                <option key={w} value={w}>
+                  {EVALUATE_SHORT[w]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
       </form>
       {invalid && <p className="field-hint error">Letters, digits, - and _ only (1–64).</p>}
     </>
   );
 }
+
+const EVALUATE_SHORT: Record<EvaluationWindow, string> = { all: 'every bin', trials: 'trials', movement: 'movement' };
 
 function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) {
   const store = useStore();
@@ -109,7 +133,14 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
       }}
     >
       <span className={`dot dot-${s.status}`} title={s.status} />
-      <span className="session-code">{s.code}</span>
+      <span className="session-code">
+        {s.code}
+        {s.blind && (
+          <span className="badge badge-blind" data-testid={`session-blind-${s.code}`} title="Blind: decoders get no kinematics or intention">
+            BLIND
+          </span>
+        )}
+      </span>
       <span className="session-clients" title="Connected decoders">
         {s.clients} {s.clients === 1 ? 'client' : 'clients'}
       </span>
@@ -119,7 +150,9 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
           <span className={`session-status status-text-${s.status}`}>{s.status}</span> {formatClockSeconds(s.positionS)} · {s.speed}×
         </span>
       </span>
-      <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`}>{describeFilters(s.filters)}</span>
+      <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`} title={s.evaluate ? `scored on ${EVALUATE_LABELS[s.evaluate]}` : undefined}>
+        {describeFilters(s.filters)}
+      </span>
       <button
         type="button"
         className={`session-delete${confirm ? ' confirm' : ''}`}

@@ -1,19 +1,21 @@
 /**
  * The task workspace, to scale: every distinct target where it is (an SVG layer, so each is a
  * clickable, focusable element: click to filter the session by that target, click again to
- * remove the filter), and on a canvas above it the cursor's last ~2 s and the current target.
+ * remove the filter), and on a canvas above it the cursor's last ~2 s, the current target, and
+ * each decoder's decoded cursor in its colour with its last second (data/decodedTracks.ts).
  * Both layers use the same fit (data/workspace.ts).
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TargetSummary } from '../../../shared/studioApi.ts';
+import { MAX_DECODERS } from '../data/decoderSlots.ts';
 import { formatNumber } from '../data/format.ts';
 import { TRAIL_PACKETS } from '../data/liveBuffers.ts';
 import { fitWorkspace, type WorkspaceFit } from '../data/workspace.ts';
 import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
 import { liveContext } from '../live/liveCanvas.ts';
 import { useFilters, useStore, useStudio } from '../state/hooks.ts';
-import type { StudioStore } from '../state/store.ts';
-import { COLORS } from './theme.ts';
+import type { DecoderOverlay, StudioStore } from '../state/store.ts';
+import { COLORS, DECODER_COLORS } from './theme.ts';
 
 const MARGIN_PX = 26;
 
@@ -27,6 +29,7 @@ export function Workspace() {
   const liveTarget = useStudio((s) => s.liveTargetId);
   const hasKinematics = useStudio((s) => s.dataset?.hasKinematics ?? true);
   const presentation = useStudio((s) => s.presentation);
+  const overlays = useStudio((s) => s.decoderOverlays);
 
   useEffect(() => observeSize(wrapRef.current!, (w, h) => setSize({ w, h })), []);
   const fit = useMemo(() => fitWorkspace(bounds, size.w, size.h, MARGIN_PX), [bounds, size]);
@@ -90,7 +93,36 @@ export function Workspace() {
         </svg>
         <canvas ref={canvasRef} className="workspace-canvas" data-testid="workspace-canvas" />
       </div>
+      {overlays.length > 0 && <DecodedLegend overlays={overlays} />}
     </section>
+  );
+}
+
+const integrates = (o: DecoderOverlay) => !(o.axes.includes('x') && o.axes.includes('y')) && (o.axes.includes('vx') || o.axes.includes('vy'));
+
+/** Which ring is which decoder, and how a velocity-only decoder gets a cursor at all. */
+function DecodedLegend({ overlays }: { overlays: readonly DecoderOverlay[] }) {
+  const anyIntegrated = overlays.some(integrates);
+  return (
+    <div className="workspace-legend" data-testid="workspace-legend">
+      <span className="legend-item">
+        <i className="legend-cursor true" /> true
+      </span>
+      {overlays.map((o) =>
+        o.slot < 0 ? null : (
+          <span key={o.id} className="legend-item" title={integrates(o) ? `${o.name}: sends velocity only — its cursor is integrated` : `${o.name}: decoded position`}>
+            <i className="legend-cursor" style={{ borderColor: DECODER_COLORS[o.slot] }} />
+            {o.name}
+            {integrates(o) && <span className="muted"> ∫v</span>}
+          </span>
+        ),
+      )}
+      {anyIntegrated && (
+        <span className="legend-note" data-testid="workspace-legend-note">
+          ∫v: velocity-only decoders are integrated from the true position at each trial start
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -224,6 +256,7 @@ function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number,
     py = sy;
   }
   if (open) ctx.stroke();
+  drawDecoded(ctx, fit, store);
   if (hasCursor) {
     ctx.fillStyle = COLORS.cursor;
     ctx.strokeStyle = 'rgba(0, 0, 0, 0.8)';
@@ -231,6 +264,48 @@ function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number,
     ctx.beginPath();
     ctx.arc(fit.ox + curX * fit.scale, fit.oy - curY * fit.scale, 6, 0, Math.PI * 2);
     ctx.fill();
+    ctx.stroke();
+  }
+}
+
+/** Decoded cursors: a ring in the decoder's colour (the true white dot shows through when they agree) and its last second. */
+export const DECODED_TRAIL_PACKETS = 40;
+/** The newest packet's prediction is often still on its way: the ring shows the newest within this many packets. */
+const DECODED_LOOKBACK = 8;
+const DECODED_TRAIL_STYLES = DECODER_COLORS.map((c) => `rgba(${parseInt(c.slice(1, 3), 16)}, ${parseInt(c.slice(3, 5), 16)}, ${parseInt(c.slice(5, 7), 16)}, 0.55)`);
+const cursor = new Float64Array(2);
+
+function drawDecoded(ctx: CanvasRenderingContext2D, fit: WorkspaceFit, store: StudioStore): void {
+  const live = store.live;
+  const decoded = live.decoded;
+  const newest = live.seq;
+  if (newest < 0) return;
+  ctx.lineWidth = 1.5;
+  for (let slot = 0; slot < MAX_DECODERS; slot++) {
+    if (!decoded.has(slot)) continue;
+    // Its last second, oldest first; a packet without a cursor breaks the line.
+    ctx.strokeStyle = DECODED_TRAIL_STYLES[slot];
+    ctx.beginPath();
+    let pen = false;
+    for (let s = Math.max(0, newest - DECODED_TRAIL_PACKETS + 1); s <= newest; s++) {
+      if (!decoded.cursorAt(slot, s, cursor)) {
+        pen = false;
+        continue;
+      }
+      const sx = fit.ox + cursor[0] * fit.scale;
+      const sy = fit.oy - cursor[1] * fit.scale;
+      if (pen) ctx.lineTo(sx, sy);
+      else ctx.moveTo(sx, sy);
+      pen = true;
+    }
+    ctx.stroke();
+  }
+  ctx.lineWidth = 3;
+  for (let slot = 0; slot < MAX_DECODERS; slot++) {
+    if (!decoded.has(slot) || decoded.latestCursor(slot, newest, DECODED_LOOKBACK, cursor) < 0) continue;
+    ctx.strokeStyle = DECODER_COLORS[slot];
+    ctx.beginPath();
+    ctx.arc(fit.ox + cursor[0] * fit.scale, fit.oy - cursor[1] * fit.scale, 8, 0, Math.PI * 2);
     ctx.stroke();
   }
 }

@@ -22,6 +22,22 @@ export const COLORS = {
   cursor: '#ffffff',
 } as const;
 
+/**
+ * One colour per decoder slot (data/decoderSlots.ts), for its row, decoded cursor and traces.
+ * Eight hues that stay apart from each other on the dark background and from what the true
+ * data already uses (sky-blue x, orange y, yellow target, white cursor) as far as eight can.
+ */
+export const DECODER_COLORS = [
+  '#ff5c8a', // rose
+  '#b48cff', // violet
+  '#3ddc84', // green
+  '#ff9a5c', // salmon
+  '#4d7cff', // royal blue
+  '#f26bff', // magenta
+  '#2fd6c8', // turquoise
+  '#c6e14a', // lime
+] as const;
+
 /** Every time plot shares these, so the raster's columns line up with the charts' x axis. */
 export const PLOT = {
   /** Left gutter (y axis labels), CSS px. */

@@ -1,11 +1,13 @@
 /**
  * Everything the live views draw, fed one StudioPacket at a time: the plot window (rate,
- * position, velocity), the raster's pixel ring, the workspace trail and the latest packet's
- * readout fields. Allocated once per window size and channel count; pushing a packet
- * allocates nothing.
+ * position, velocity, and each column's sequence number, to look the decoders' predictions up
+ * by), the raster's pixel ring, the workspace trail, the latest packet's readout fields, and
+ * the decoders' predictions joined to the packets (`decoded`). Allocated once per window size
+ * and channel count; pushing a packet allocates nothing.
  */
 import type { StudioPacket } from '../../../shared/studioApi.ts';
 import { FREQUENCY_HZ } from '../../../shared/bins.ts';
+import { DecodedTracks } from './decodedTracks.ts';
 import { RasterRing } from './rasterRing.ts';
 import { SeriesRing } from './ringBuffer.ts';
 import { BIN_S, isContinuous } from './timeline.ts';
@@ -17,7 +19,9 @@ export const S_X = 2;
 export const S_Y = 3;
 export const S_VX = 4;
 export const S_VY = 5;
-const NUM_SERIES = 6;
+/** The packet's sequence number: where the decoded traces look their predictions up. */
+export const S_SEQ = 6;
+const NUM_SERIES = 7;
 
 export const DEFAULT_WINDOW_S = 10;
 /** Workspace trail length: ~2 s of cursor positions. */
@@ -35,6 +39,8 @@ export class LiveBuffers {
   window: SeriesRing;
   raster: RasterRing;
   readonly trail = new SeriesRing(2, TRAIL_PACKETS);
+  /** The decoders' predictions by sequence number, and the velocity-only ones' integrated cursors. */
+  readonly decoded = new DecodedTracks();
   /** Bumps whenever the buffers start afresh, so views know to redraw fully. */
   generation = 0;
   /** Packets taken since the last reset. */
@@ -58,6 +64,11 @@ export class LiveBuffers {
 
   get columns(): number {
     return this.window.capacity;
+  }
+
+  /** Bumps when the decoded overlays changed without a new packet (the frame loop redraws then). */
+  get decodedRevision(): number {
+    return this.decoded.revision;
   }
 
   get hasPacket(): boolean {
@@ -101,6 +112,7 @@ export class LiveBuffers {
     w.series[S_Y][s] = num(p.y);
     w.series[S_VX][s] = num(p.vx);
     w.series[S_VY][s] = num(p.vy);
+    w.series[S_SEQ][s] = p.seq;
     w.commit();
 
     const t = this.trail;
@@ -109,6 +121,7 @@ export class LiveBuffers {
     t.commit();
 
     this.raster.writeColumn(counts, p.trialId);
+    this.decoded.onPacket(p);
 
     this.positionS = p.positionS;
     this.seq = p.seq;
@@ -125,6 +138,7 @@ export class LiveBuffers {
     this.window.clear();
     this.trail.clear();
     this.raster.clear();
+    this.decoded.onReset();
     this.prevPos = null;
     this.positionS = NaN;
     this.seq = -1;

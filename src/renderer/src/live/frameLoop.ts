@@ -3,7 +3,8 @@
  * are due from the pacer into the live buffers (once), then lets the views draw, in two phases:
  *
  * - `draw`: canvases and uPlot. A view registered with `onData` is called only in frames where
- *   the live buffers changed (a packet was taken, or they were reset) or after `invalidate()`
+ *   the live buffers changed (a packet was taken, they were reset, or — paused — a decoder's
+ *   prediction came for a packet on screen) or after `invalidate()`
  *   (a resize, another window): packets come at 40 Hz, the display runs at 60 Hz, so about one
  *   frame in three has nothing new and does no drawing at all.
  * - `write`: the values people read (clock, readouts, chart values: live/liveText.ts) and DOM
@@ -35,7 +36,8 @@ export interface FrameContext<S extends FrameSource = StudioStore> {
 
 /** What the loop needs from the store: StudioStore implements it, and so does its LivePipeline. */
 export interface FrameSource {
-  readonly live: Pick<LiveBuffers, 'generation' | 'packets'>;
+  /** `decodedRevision`: a decoder's prediction for a packet already drawn (paused) redraws too. */
+  readonly live: Pick<LiveBuffers, 'generation' | 'packets' | 'decodedRevision'>;
   /** Moves the packets due at `nowMs` into the live buffers; returns how many. */
   advance(nowMs: number): number;
 }
@@ -90,6 +92,7 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
   private readonly frame: FrameContext<S>;
   private seenGeneration = -1;
   private seenPackets = -1;
+  private seenDecoded = -1;
   private lastWrite = -Infinity;
   private writtenGeneration = -1;
   /** A write entry was invalidated: write in the next frame. */
@@ -124,9 +127,10 @@ export class FrameLoop<S extends FrameSource = StudioStore> {
     f.taken = f.store.advance(now);
     const live = f.store.live;
     f.reset = live.generation !== this.seenGeneration;
-    const changed = f.reset || live.packets !== this.seenPackets;
+    const changed = f.reset || live.packets !== this.seenPackets || live.decodedRevision !== this.seenDecoded;
     this.seenGeneration = live.generation;
     this.seenPackets = live.packets;
+    this.seenDecoded = live.decodedRevision;
     this.stats.frames++;
     if (changed) this.stats.dataFrames++;
     const entries = this.entries;

@@ -9,7 +9,7 @@
  * keeps a copy that could go stale.
  */
 import { FREQUENCY_HZ } from '../../../shared/bins.ts';
-import type { PlaybackSnapshot, StudioPacket } from '../../../shared/studioApi.ts';
+import type { PlaybackSnapshot, StudioPacket, StudioPrediction } from '../../../shared/studioApi.ts';
 import { LiveBuffers } from '../data/liveBuffers.ts';
 import { PacketPacer } from '../data/pacer.ts';
 
@@ -46,6 +46,21 @@ export class LivePipeline {
   }
 
   /**
+   * Keeps the decoders' predictions, joined to packets by sequence number when they are drawn
+   * (data/decodedTracks.ts): they are not paced, since the packets they answer are.
+   */
+  takePredictions(predictions: readonly StudioPrediction[]): void {
+    if (predictions.length === 0) return;
+    // While playing, the next packet's frame draws them; otherwise ask for a frame.
+    this.live.decoded.takePredictions(predictions, this.playback()?.status !== 'playing');
+  }
+
+  /** Another session: its decoders and sequence numbers are other ones. */
+  forgetDecoders(): void {
+    this.live.decoded.clear();
+  }
+
+  /**
    * Moves due packets from the pacer into the live buffers (called once per animation frame).
    * While playing they leave at the session's own rate, so batches scroll smoothly; otherwise
    * whatever is queued is drawn at once. Returns how many were taken.
@@ -61,6 +76,8 @@ export class LivePipeline {
       n = this.pacer.drain(this.sink);
     }
     if (n > 0) this.lastPacketMs = nowMs;
+    // The velocity-only decoders' cursors follow the packets just drawn (and any late prediction).
+    this.live.decoded.integrate();
     return n;
   }
 

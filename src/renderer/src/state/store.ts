@@ -1,6 +1,7 @@
 /**
  * The studio's state, mirrored from the engine through StudioApi subscriptions — one per
- * concern: sessions, the selected session's playback and packets, clients, metrics, dataset.
+ * concern: sessions, the selected session's playback, packets and scoreboard, clients, metrics,
+ * dataset.
  * The UI reads it through small selector hooks (hooks.ts) and changes it only by calling
  * StudioApi commands; the store keeps no playback state of its own beyond what the engine
  * last said (positions come from PlaybackSnapshot and from packets).
@@ -10,10 +11,13 @@
  */
 import type {
   ClientSummary,
+  CreateSessionRequest,
   DatasetSummary,
   MetricsSummary,
   PacketBatch,
   PlaybackSnapshot,
+  ReferenceDecoderStatus,
+  Scoreboard,
   ServerInfo,
   SessionSummary,
   StudioApi,
@@ -21,7 +25,7 @@ import type {
   TrialSummary,
   Unsubscribe,
 } from '../../../shared/studioApi.ts';
-import type { SessionFilters } from '../../../shared/wire.ts';
+import type { Axis, EvaluationWindow, SessionFilters } from '../../../shared/wire.ts';
 import { DEFAULT_WINDOW_S, type LiveBuffers } from '../data/liveBuffers.ts';
 import { nextSpeedPreset } from '../data/keys.ts';
 import { clampSeek } from '../data/timeline.ts';
@@ -34,6 +38,22 @@ export type { Toast } from './toasts.ts';
 export const DEMO_SESSION = 'demo';
 
 export type Connection = 'connecting' | 'up' | 'down';
+
+/** A decoder on the followed session's scoreboard, as the overlays draw it. */
+export interface DecoderOverlay {
+  id: string;
+  name: string;
+  /** Its colour and buffers (data/decoderSlots.ts); -1 when all eight are taken. */
+  slot: number;
+  /** The axes it predicts: the charts draw a decoded trace for each. */
+  axes: readonly Axis[];
+}
+
+/** How a new session is scored (CreateSessionRequest.blind / evaluate). */
+export interface NewSessionOptions {
+  blind?: boolean;
+  evaluate?: EvaluationWindow;
+}
 
 export interface StudioState {
   host: HostKind;
@@ -54,6 +74,10 @@ export interface StudioState {
   playback: PlaybackSnapshot | null;
   clients: ClientSummary[];
   metrics: MetricsSummary | null;
+  /** The followed session's live scores (a few times a second); null until the first. */
+  scoreboard: Scoreboard | null;
+  /** Its decoders' slots and axes: a new array only when one of them changes (the charts re-create then). */
+  decoderOverlays: readonly DecoderOverlay[];
   toasts: Toast[];
   presentation: boolean;
   windowS: number;
@@ -63,7 +87,7 @@ export interface StudioState {
 }
 
 /** State the server pushes a few times a second while playing: counters and positions, mostly. */
-type ServerStateKey = 'sessions' | 'clients' | 'metrics';
+type ServerStateKey = 'sessions' | 'clients' | 'metrics' | 'scoreboard' | 'decoderOverlays';
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
@@ -92,6 +116,8 @@ export class StudioStore {
    * publishLive(), when the frame loop batches it (`batchServerState`); null when none waits.
    */
   private pendingServer: Pick<Partial<StudioState>, ServerStateKey> | null = null;
+  /** Overlays waiting in `pendingServer`: the next scoreboard compares with them, not with the state. */
+  private pendingOverlays: readonly DecoderOverlay[] | null = null;
   /**
    * Hold the polled server state for the frame loop's next DOM frame (publishLive) instead of
    * rendering it as it arrives. main.tsx turns it on with the frame loop; without a loop (tests,
@@ -119,6 +145,8 @@ export class StudioStore {
       playback: null,
       clients: [],
       metrics: null,
+      scoreboard: null,
+      decoderOverlays: [],
       toasts: [],
       presentation: false,
       windowS: DEFAULT_WINDOW_S,
@@ -144,6 +172,7 @@ export class StudioStore {
     const pending = this.pendingServer;
     // A value set now (a session added or deleted here) supersedes an older one still waiting.
     if (pending) for (const k of Object.keys(patch)) delete pending[k as ServerStateKey];
+    if ('decoderOverlays' in patch) this.pendingOverlays = null;
     this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();
   }
@@ -266,17 +295,38 @@ export class StudioStore {
     for (const off of this.selectedOff.splice(0)) off();
     // Sequence numbers are per session: a floor set by a seek in the last one must not hide this one's packets.
     this.resetLive(0);
-    this.set({ selected: code, playback: null });
+    this.pipeline.forgetDecoders();
+    this.set({ selected: code, playback: null, scoreboard: null, decoderOverlays: [] });
     if (code === null) return;
     this.selectedOff.push(
       this.api.subscribe('playback', [code], (snap) => this.applySnapshot(snap)),
       this.api.subscribe('packets', [code], (batch) => this.onPackets(batch)),
+      this.api.subscribe('scoreboard', [code], (sb) => this.onScoreboard(sb)),
     );
   }
 
   private onPackets(batch: PacketBatch): void {
     if (batch.code !== this.state.selected) return;
     this.pipeline.take(batch.packets);
+    // An engine without live scoring sends no predictions.
+    if (batch.predictions) this.pipeline.takePredictions(batch.predictions);
+  }
+
+  private onScoreboard(sb: Scoreboard): void {
+    if (!sb || sb.code !== this.state.selected) return;
+    // Slots (colours, buffers) are given now, in the engine's order, so that predictions and rows agree.
+    const slots = this.live.decoded.slots.sync(sb.decoders.map((d) => d.id));
+    const prev = this.pendingOverlays ?? this.state.decoderOverlays;
+    const changed =
+      prev.length !== sb.decoders.length ||
+      sb.decoders.some((d, i) => prev[i].id !== d.id || prev[i].slot !== slots[i] || prev[i].name !== d.name || prev[i].axes.join() !== d.axes.join());
+    if (changed) {
+      const overlays = sb.decoders.map((d, i) => ({ id: d.id, name: d.name, slot: slots[i], axes: d.axes }));
+      this.pendingOverlays = this.batchServerState ? overlays : null;
+      this.setServerState({ scoreboard: sb, decoderOverlays: overlays });
+    } else {
+      this.setServerState({ scoreboard: sb });
+    }
   }
 
   private applySnapshot(snap: PlaybackSnapshot | undefined): void {
@@ -310,6 +360,7 @@ export class StudioStore {
     const live = this.live;
     const patch: Partial<StudioState> = { ...this.pendingServer };
     this.pendingServer = null;
+    this.pendingOverlays = null;
     if (live.trialId !== this.state.liveTrialId || live.targetId !== this.state.liveTargetId) {
       patch.liveTrialId = live.trialId;
       patch.liveTargetId = live.targetId;
@@ -442,10 +493,16 @@ export class StudioStore {
     if (!this.state.sessions.some((x) => x.code === s.code)) this.set({ sessions: [...this.state.sessions, s] });
   }
 
-  /** Creates a session (a blank code asks the engine to generate one) and follows it. */
-  async createSession(code: string): Promise<boolean> {
+  /**
+   * Creates a session (a blank code asks the engine to generate one) and follows it. Only
+   * settings that differ from the engine's defaults (not blind, every bin scored) are sent.
+   */
+  async createSession(code: string, opts: NewSessionOptions = {}): Promise<boolean> {
     const trimmed = code.trim();
-    const s = await this.run('create the session', () => this.api.createSession(trimmed ? { code: trimmed } : {}));
+    const req: CreateSessionRequest = trimmed ? { code: trimmed } : {};
+    if (opts.blind) req.blind = true;
+    if (opts.evaluate && opts.evaluate !== 'all') req.evaluate = opts.evaluate;
+    const s = await this.run('create the session', () => this.api.createSession(req));
     if (!s) return false;
     this.addSession(s);
     this.select(s.code);
@@ -458,6 +515,39 @@ export class StudioStore {
     const sessions = this.state.sessions.filter((s) => s.code !== code);
     this.set({ sessions });
     if (this.state.selected === code) this.select(sessions.find((s) => s.code === DEMO_SESSION)?.code ?? sessions[0]?.code ?? null);
+  }
+
+  // ------------------------------------------------------------ live scoring
+
+  /** Starts every decoder's scores of the followed session afresh. */
+  async resetScores(): Promise<void> {
+    const code = this.state.selected;
+    if (code === null) return;
+    await this.run('reset the scores', () => this.api.resetScores(code));
+  }
+
+  /** Starts the reference (ridge) decoder on the followed session; its status shows at once. */
+  async startReferenceDecoder(): Promise<void> {
+    const code = this.state.selected;
+    if (code === null) {
+      this.toastInfo('Select or create a session first.');
+      return;
+    }
+    const status = await this.run('start the reference decoder', () => this.api.startReferenceDecoder(code));
+    if (status) this.showReferenceStatus(code, status);
+  }
+
+  async stopReferenceDecoder(): Promise<void> {
+    const code = this.state.selected;
+    if (code === null) return;
+    await this.run('stop the reference decoder', () => this.api.stopReferenceDecoder(code));
+  }
+
+  /** The engine's answer, until the next scoreboard says the same (or more). */
+  private showReferenceStatus(code: string, status: ReferenceDecoderStatus): void {
+    const sb = this.state.scoreboard;
+    if (this.state.selected !== code || !sb || sb.code !== code) return;
+    this.set({ scoreboard: { ...sb, referenceDecoder: status } });
   }
 
   // ------------------------------------------------------------ dataset
