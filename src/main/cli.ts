@@ -13,6 +13,9 @@ const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz
 
 Usage:
   phantomlink serve [--dataset FILE.nwb] [--host H] [--port P] [--preset default|full]
+  phantomlink decoder [--url ws://HOST:PORT/stream/binary/CODE] [--session CODE] [--train-s 120] …
+                    the reference decoder: learns velocity from spikes, answers every packet
+                    (phantomlink decoder --help for its options)
 
 Options:
   --dataset FILE   NWB file with a Units table (default: the built-in synthetic MC_Maze-like recording)
@@ -126,6 +129,9 @@ const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'serve':
     await serve(rest);
+    break;
+  case 'decoder':
+    process.exitCode = await (await import('../decoder/cli.ts')).runDecoderCli(rest);
     break;
   case undefined:
   case '-h':

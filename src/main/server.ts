@@ -5,8 +5,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { HttpListener, type ListenOptions } from './http/listener.ts';
-import { packageRoot, staticFiles } from './http/staticFiles.ts';
+import { packageRoot } from './common/packageRoot.ts';
+import { staticFiles } from './http/staticFiles.ts';
 import type { Engine } from './playback/engine.ts';
+import { Scoring } from './evaluation/scoring.ts';
 import { RestFace } from './rest/restFace.ts';
 import type { MetricsCollector } from './rest/metrics.ts';
 import { StreamEndpoint, type StreamEndpointOptions } from './streams/streamEndpoint.ts';
@@ -30,6 +32,8 @@ export interface RunningServer {
   readonly listener: HttpListener;
   readonly streams: StreamEndpoint;
   readonly metrics: MetricsCollector;
+  /** The live scores of every session's decoders. */
+  readonly scoring: Scoring;
   wsUrl(path: string): string;
   /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
   attachStudio(service: StudioService): void;
@@ -51,19 +55,22 @@ function exampleFiles() {
 /** Starts the HTTP + WebSocket server on the engine. Throws ListenError when it cannot listen. */
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
   const listener = await HttpListener.start(opts);
-  const streams = new StreamEndpoint(engine.sessions, listener, opts.stream);
-  const rest = new RestFace(engine, listener, streams);
+  const scoring = new Scoring();
+  const streams = new StreamEndpoint(engine.sessions, scoring, listener, opts.stream);
+  const rest = new RestFace(engine, listener, streams, scoring);
   listener.onUpgrade(streams);
   listener.onRequest(rest.handle);
   mountStudioPages(listener);
   listener.onRequest(exampleFiles());
   let studio: StudioChannel | null = null;
+  let studioService: StudioService | null = null;
 
   let closing: Promise<void> | null = null;
   const close = (reason = 'server shutting down'): Promise<void> =>
     (closing ??= (async () => {
       const clientsClosed = streams.closeAll(reason);
       studio?.closeAll(reason);
+      studioService?.close();
       engine.close(reason);
       const httpClosed = listener.close();
       // A peer that never answers the closing handshake must not hold shutdown up.
@@ -79,8 +86,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     listener,
     streams,
     metrics: rest.metrics,
+    scoring,
     wsUrl: (path) => listener.wsUrl(path),
     attachStudio: (service) => {
+      studioService = service;
       studio = mountStudioChannel(listener, service);
     },
     close,

@@ -6,7 +6,7 @@
  * transports, and main's handlers, are typed from the maps below, so a channel name or a
  * payload that does not match fails to compile everywhere at once.
  */
-import type { ClientEndpoint, PlaybackStatus, SessionFilters } from './wire.ts';
+import type { Axis, ClientEndpoint, EvaluationWindow, PlaybackStatus, SessionFilters } from './wire.ts';
 
 // ---------------------------------------------------------------- payloads
 
@@ -55,6 +55,9 @@ export interface PlaybackInfo {
   packetsSent: number;
   /** Recording time of the next packet. */
   recordingTimeS: number;
+  /** Packets carry no kinematics or intention (decoders cannot peek); scoring goes on. */
+  blind: boolean;
+  evaluate: EvaluationWindow;
 }
 
 /** The followed session, for the transport and plots. */
@@ -119,10 +122,23 @@ export interface StudioPacket {
   targetId: number | null;
 }
 
+/** One decoder's answer to one packet, for the overlays (decoded cursor and traces). */
+export interface StudioPrediction {
+  seq: number;
+  /** DecoderSummary.id */
+  decoder: string;
+  x: number | null;
+  y: number | null;
+  vx: number | null;
+  vy: number | null;
+}
+
 /** Packets coalesced per flush, so a 20× session does not flood the renderer. */
 export interface PacketBatch {
   code: string;
   packets: StudioPacket[];
+  /** Predictions that arrived since the last batch (for packets of this batch or earlier ones). */
+  predictions: StudioPrediction[];
 }
 
 export interface CreateSessionRequest {
@@ -131,6 +147,97 @@ export interface CreateSessionRequest {
   speed?: number;
   loop?: boolean;
   paused?: boolean;
+  blind?: boolean;
+  evaluate?: EvaluationWindow;
+}
+
+// ---------------------------------------------------------------- live scoring
+
+/** One output's scores as scikit-learn defines them; null where undefined (fewer than 2 pairs, constant data). */
+export interface AxisScore {
+  r2: number | null;
+  r: number | null;
+  rmse: number | null;
+  /** Pairs scored. */
+  n: number;
+}
+
+export interface ScoreSet {
+  axes: Partial<Record<Axis, AxisScore>>;
+  /** `r2_score(..., multioutput='variance_weighted')` over the predicted axes (FALCON's metric). */
+  r2: number | null;
+  n: number;
+}
+
+/** Round-trip latency: arrival of the prediction − send of its packet, on the server's monotonic clock. */
+export interface LatencySummary {
+  count: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+export interface DecoderCounts {
+  /** Prediction messages received. */
+  predictions: number;
+  /** Predictions scored (a bin in the evaluation window with a finite truth). */
+  evaluated: number;
+  /** Packets sent while connected that got no prediction within a second. */
+  missing: number;
+  /** Predictions that arrived after the session had sent its next packet. */
+  late: number;
+  /** Second and later predictions for one packet (the first wins). */
+  duplicates: number;
+  /** For packets too old to join (over the join window) or sent before the decoder connected or the last reset. */
+  stale: number;
+  /** For sequence numbers the session never sent. */
+  unknown: number;
+  /** Malformed: wrong types, non-finite values, no axis. */
+  invalid: number;
+  /** Dropped because the decoder sent far more than the packet rate. */
+  throttled: number;
+}
+
+export interface DecoderSummary {
+  /** Stable key for the row, colours and overlays. */
+  id: string;
+  name: string;
+  version: string | null;
+  endpoint: ClientEndpoint | 'redis';
+  address: string;
+  connected: boolean;
+  /** The axes it has predicted. */
+  axes: Axis[];
+  counts: DecoderCounts;
+  /** Since the session's scores were last reset. */
+  cumulative: ScoreSet;
+  /** The last 30 s of wall time. */
+  rolling: ScoreSet;
+  latency: LatencySummary;
+  rollingLatency: LatencySummary;
+  /** Median of the `latency_ms` the decoder reports for its own compute, if it does. */
+  reportedLatencyP50Ms: number | null;
+  /** Combined R² per trial, oldest first (the most recent trials). */
+  trials: Array<{ trialId: number; r2: number | null; n: number }>;
+}
+
+export interface Scoreboard {
+  code: string;
+  blind: boolean;
+  evaluate: EvaluationWindow;
+  /** When the scores were last reset (Unix ms). */
+  resetAt: number;
+  decoders: DecoderSummary[];
+  /** The reference decoder the studio starts for this session, if any. */
+  referenceDecoder: ReferenceDecoderStatus | null;
+}
+
+export interface ReferenceDecoderStatus {
+  /** The decoder's name on the scoreboard. */
+  name: string;
+  state: 'starting' | 'training' | 'predicting' | 'exited';
+  /** Its last line of output (training progress, or why it exited). */
+  message: string;
 }
 
 // ---------------------------------------------------------------- the maps
@@ -159,6 +266,11 @@ export interface StudioCommandMap {
   getTrials: { args: []; result: TrialSummary[] };
   getTargets: { args: []; result: TargetSummary[] };
   serverInfo: { args: []; result: ServerInfo };
+  /** Starts every decoder's scores of the session afresh. */
+  resetScores: { args: [code: string]; result: void };
+  /** Starts the reference (ridge) decoder as a client process of the session. */
+  startReferenceDecoder: { args: [code: string]; result: ReferenceDecoderStatus };
+  stopReferenceDecoder: { args: [code: string]; result: void };
 }
 
 /** Subscriptions: name → (argument tuple, event payload). */
@@ -171,6 +283,8 @@ export interface StudioEventMap {
   dataset: { args: []; event: DatasetSummary };
   /** The host asks for presentation mode (Electron: View › Presentation, full screen). */
   presentation: { args: []; event: boolean };
+  /** The session's live scoreboard, a few times a second. */
+  scoreboard: { args: [code: string]; event: Scoreboard };
 }
 
 export type StudioCommand = keyof StudioCommandMap;
@@ -210,9 +324,12 @@ export const STUDIO_COMMANDS = [
   'getTrials',
   'getTargets',
   'serverInfo',
+  'resetScores',
+  'startReferenceDecoder',
+  'stopReferenceDecoder',
 ] as const satisfies readonly StudioCommand[];
 
-export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation'] as const satisfies readonly StudioEvent[];
+export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard'] as const satisfies readonly StudioEvent[];
 
 // Compile-time check that the lists above name every command and event exactly.
 type Missing<A extends string, L extends readonly string[]> = Exclude<A, L[number]>;

@@ -24,7 +24,23 @@ export interface StreamMetadata {
   filters: SessionFilters;
   speed: number;
   loop: boolean;
+  /** The session withholds the truth: kinematics and intention are null in every packet. */
+  blind: boolean;
+  /** Which bins decoders' predictions are scored on. */
+  evaluate: EvaluationWindow;
 }
+
+/**
+ * Which bins are scored: every bin with a finite truth (`all`), only bins inside trials
+ * (`trials`), or the movement window the NLB uses for MC_Maze (`movement`: move_onset_time
+ * −250 ms … +450 ms of each trial).
+ */
+export type EvaluationWindow = 'all' | 'trials' | 'movement';
+export const EVALUATION_WINDOWS: readonly EvaluationWindow[] = ['all', 'trials', 'movement'];
+
+/** The predicted quantities a decoder may send back (units as in the packets: mm, mm/s). */
+export type Axis = 'x' | 'y' | 'vx' | 'vy';
+export const AXES: readonly Axis[] = ['x', 'y', 'vx', 'vy'];
 
 export interface DatasetProvenance {
   /** Absolute path of the file the engine loaded (the synthetic recording's cache file too). */
@@ -103,6 +119,8 @@ export interface ErrorMessage {
   /** Stable machine-readable reason, e.g. `invalid_session_code`. */
   code: string;
   message: string;
+  /** For a report of refused predictions: how many since the last report. */
+  count?: number;
 }
 
 /**
@@ -121,6 +139,29 @@ export type PlaybackStatus = 'playing' | 'paused' | 'ended';
 
 export type ServerMessage = MetadataMessage | DataPacket | ErrorMessage | StatusMessage;
 
+/**
+ * A decoder's answer to data packet `sequence_number`: any non-empty subset of the four axes
+ * (null = no estimate). Never answered (no reply traffic at the packet rate); bad ones are
+ * counted and reported in an `error` message at most once a second.
+ */
+export interface PredictionMessage {
+  type: 'prediction';
+  sequence_number: number;
+  x?: number | null;
+  y?: number | null;
+  vx?: number | null;
+  vy?: number | null;
+  /** The decoder's own compute time, reported beside the measured round trip. */
+  latency_ms?: number;
+}
+
+/** A decoder names itself (or use `?decoder=NAME` on connect). */
+export interface HelloMessage {
+  type: 'hello';
+  decoder: string;
+  version?: string;
+}
+
 /** Messages a client may send on a stream socket (JSON or MessagePack, same shapes). */
 export type ClientMessage =
   | { type: 'ping' }
@@ -128,7 +169,11 @@ export type ClientMessage =
   | { type: 'resume' }
   | { type: 'seek'; position_s: number }
   | { type: 'speed'; speed: number }
-  | { type: 'loop'; loop: boolean };
+  | { type: 'loop'; loop: boolean }
+  | PredictionMessage
+  | HelloMessage
+  /** Starts every decoder's scores of this session afresh. */
+  | { type: 'reset_scores' };
 
 /**
  * WebSocket close codes (4xxx are ours; 1001 is "going away" on shutdown; 1006 is recorded,
@@ -137,6 +182,8 @@ export type ClientMessage =
 export const CloseCode = {
   GoingAway: 1001,
   Abnormal: 1006,
+  /** A client that keeps sending far more messages than the packet rate (a flood). */
+  PolicyViolation: 1008,
   InvalidRequest: 4000,
   Unauthorized: 4401,
   NotFound: 4404,

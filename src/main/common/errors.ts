@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'session_not_found'
   | 'session_limit'
   | 'filter_conflict'
+  | 'settings_conflict'
   | 'unknown_trial'
   | 'unknown_target'
   | 'empty_timeline';

@@ -50,9 +50,16 @@ export interface SeriesSource {
   readonly unit: string | null;
   /** Series with the same key have the same timestamps (MC_Maze shares one dataset through soft links). */
   readonly timestampsKey: string;
-  /** Sample times of rows [from, to), as stored (binning checks that they increase). */
+  /**
+   * Sample times of rows [from, to), as stored (binning checks that they increase). The array
+   * may be a buffer the source reuses: valid until the next readTimestamps of this series.
+   */
   readTimestamps(from: number, to: number): Float64Array;
-  /** Rows [from, to) × columns, row-major, with the file's conversion and offset applied. */
+  /**
+   * Rows [from, to) × columns, row-major, with the file's conversion and offset applied. The
+   * array may be a buffer the source reuses (or the source's own data: read it, do not write
+   * it): valid until the next readData of this series.
+   */
   readData(from: number, to: number): Float64Array;
   /** The last finite sample time, -Infinity when there is none. */
   lastTimestamp(): number;

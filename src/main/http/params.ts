@@ -1,5 +1,5 @@
 /** Query parameters and body fields of the HTTP faces (streams, REST), read and checked. */
-import type { SessionFilters } from '../../shared/wire.ts';
+import { EVALUATION_WINDOWS, type EvaluationWindow, type SessionFilters } from '../../shared/wire.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 import { ParamError } from '../common/errors.ts';
 
@@ -35,6 +35,19 @@ export function optionalBool(name: string, v: Raw): boolean | undefined {
   }
   if (v === 1 || v === 0) return v === 1;
   throw new ParamError(`${name} must be true or false (got ${show(v)})`);
+}
+
+export function optionalEvaluationWindow(name: string, v: Raw): EvaluationWindow | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string' && (EVALUATION_WINDOWS as readonly string[]).includes(v.trim())) return v.trim() as EvaluationWindow;
+  throw new ParamError(`${name} must be one of ${EVALUATION_WINDOWS.join(', ')} (got ${show(v)})`);
+}
+
+/** A session's settings (`blind`, `evaluate`) from query parameters or a body; absent ones stay undefined. */
+export function settingsFrom(get: (name: string) => Raw): { blind?: boolean; evaluate?: EvaluationWindow } {
+  const blind = optionalBool('blind', get('blind'));
+  const evaluate = optionalEvaluationWindow('evaluate', get('evaluate'));
+  return { ...(blind !== undefined && { blind }), ...(evaluate !== undefined && { evaluate }) };
 }
 
 /** Reads `trial_id` / `target_id` from query parameters (or a body); rejects repeated parameters. */

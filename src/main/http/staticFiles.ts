@@ -1,6 +1,5 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { dirname, extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, normalize, sep } from 'node:path';
 import type { RequestHandler } from './listener.ts';
 
 const TYPES: Record<string, string> = {
@@ -14,17 +13,6 @@ const TYPES: Record<string, string> = {
   '.py': 'text/plain; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
 };
-
-/** The package root (where package.json is), whether running from src/ or a bundle in out/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the PhantomLink package root');
-    dir = up;
-  }
-  return dir;
-}
 
 /**
  * Serves files from directories mounted at URL prefixes (`/examples/` → examples/) and single

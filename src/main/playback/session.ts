@@ -6,12 +6,17 @@ import {
   SPEED_MIN,
   type ClientEndpoint,
   type DataPacket,
+  type EvaluationWindow,
+  type IntentionField,
+  type KinematicsField,
   type PlaybackStatus,
   type SessionFilters,
   type StreamMetadata,
 } from '../../shared/wire.ts';
 import { PacketClock, type ClockTick, type PacketClockOptions } from './clock.ts';
-import { LatenessWindow } from './lateness.ts';
+import { assertEvaluationWindow } from './evaluationWindow.ts';
+import { DurationWindow } from './durationWindow.ts';
+import { SentLog } from './sentLog.ts';
 import { datasetMetadata } from './metadata.ts';
 import { PacketBuilder } from './packets.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
@@ -50,7 +55,17 @@ export interface SessionSubscriber {
   onSessionClosed?(code: number, reason: string): void;
 }
 
-export interface SessionOptions {
+/** What a session is, fixed when it is created. */
+export interface SessionSettings {
+  /** Withhold the truth: packets carry null kinematics and intention; decoders are scored as usual. */
+  blind: boolean;
+  /** Which bins decoders are scored on. */
+  evaluate: EvaluationWindow;
+}
+
+export const DEFAULT_SETTINGS: Readonly<SessionSettings> = Object.freeze({ blind: false, evaluate: 'all' });
+
+export interface SessionOptions extends Partial<SessionSettings> {
   speed?: number;
   loop?: boolean;
   /** Start paused instead of playing at once. */
@@ -77,6 +92,8 @@ export interface PlaybackState {
   filters: SessionFilters;
   /** Packets built so far in this session (the last sequence_number + 1). */
   packets_sent: number;
+  blind: boolean;
+  evaluate: EvaluationWindow;
 }
 
 export function assertSpeed(speed: number): void {
@@ -84,6 +101,9 @@ export function assertSpeed(speed: number): void {
     throw new ParamError(`speed must be between ${SPEED_MIN} and ${SPEED_MAX} (got ${speed})`);
   }
 }
+
+const NULL_KINEMATICS: Readonly<KinematicsField> = Object.freeze({ vx: null, vy: null, x: null, y: null });
+const NULL_INTENTION: Readonly<IntentionField> = Object.freeze({ target_id: null, target_x: null, target_y: null, distance_to_target: null });
 
 /**
  * One session timeline. Every subscriber receives the same packet object: one packet built
@@ -93,7 +113,10 @@ export class Session {
   readonly createdAt = Date.now();
   /** Last attach, detach or control action: drives idle expiry and LRU eviction. */
   lastActivity = Date.now();
-  readonly lateness = new LatenessWindow();
+  readonly lateness = new DurationWindow();
+  /** The recent packets, by sequence number: what decoders' predictions join to. */
+  readonly sent = new SentLog();
+  readonly settings: Readonly<SessionSettings>;
 
   private dataset: Dataset;
   private builder: PacketBuilder;
@@ -118,6 +141,8 @@ export class Session {
     this.dataset = dataset;
     this.builder = new PacketBuilder(dataset);
     this.timeline = buildTimeline(dataset, _filters); // throws FilterError: the session is never half-made
+    this.settings = Object.freeze({ blind: opts.blind ?? DEFAULT_SETTINGS.blind, evaluate: opts.evaluate ?? DEFAULT_SETTINGS.evaluate });
+    assertEvaluationWindow(dataset, this.settings.evaluate);
     this.speed = opts.speed ?? 1;
     assertSpeed(this.speed);
     this.loop = opts.loop ?? true;
@@ -130,6 +155,16 @@ export class Session {
 
   get filters(): SessionFilters {
     return this._filters;
+  }
+
+  /** Playback speed: packets go out at FREQUENCY_HZ × this. */
+  get playbackSpeed(): number {
+    return this.speed;
+  }
+
+  /** The dataset the session plays (it changes when another file is opened). */
+  get currentDataset(): Dataset {
+    return this.dataset;
   }
 
   get clientCount(): number {
@@ -253,6 +288,7 @@ export class Session {
     this.dataset = dataset;
     this.builder = new PacketBuilder(dataset);
     this.timeline = timeline;
+    this.sent.clear();
     if (this.cursor >= timeline.length) this.cursor = 0;
     for (const s of this.subscribers) s.onMetadataChanged?.(this);
     this.changed();
@@ -274,6 +310,7 @@ export class Session {
       loop: this.loop,
       filters: { ...this._filters },
       packets_sent: this.sequence,
+      ...this.settings,
     };
   }
 
@@ -285,6 +322,7 @@ export class Session {
       filters: { ...this._filters },
       speed: this.speed,
       loop: this.loop,
+      ...this.settings,
     };
   }
 
@@ -331,9 +369,11 @@ export class Session {
       if (last) this.end();
       return;
     }
-    const packet = this.builder.build(bin, seq, Date.now() / 1000);
+    const built = this.builder.build(bin, seq, Date.now() / 1000);
+    const packet = this.settings.blind ? { ...built, kinematics: NULL_KINEMATICS, intention: NULL_INTENTION } : built;
     for (const s of this.subscribers) s.prepare?.(packet);
     return () => {
+      this.sent.record(seq, bin, this.clock.now());
       for (const s of this.subscribers) s.onPacket(packet);
       this.recordLateness(tick.dueMs);
       // The last packet went out: report the end now rather than one period later.

@@ -1,12 +1,15 @@
 import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
-import { Session, assertSpeed, type SessionOptions } from './session.ts';
+import { Session, assertSpeed, type SessionOptions, type SessionSettings } from './session.ts';
+import { assertEvaluationWindow } from './evaluationWindow.ts';
 import { buildTimeline } from './timeline.ts';
 import { log } from '../common/log.ts';
 import { DomainError } from '../common/errors.ts';
 
 /** A request the manager refuses. */
-export class SessionError extends DomainError<'invalid_session_code' | 'session_exists' | 'session_not_found' | 'session_limit' | 'filter_conflict'> {}
+export class SessionError extends DomainError<
+  'invalid_session_code' | 'session_exists' | 'session_not_found' | 'session_limit' | 'filter_conflict' | 'settings_conflict'
+> {}
 
 export interface SessionManagerOptions {
   /** Sessions without connections expire after this long. Default 1 h. */
@@ -85,6 +88,7 @@ export class SessionManager {
     // Refuse a bad request before making room: a refused create must not evict anyone.
     const merged = { ...this.opts.sessionDefaults, ...opts };
     if (merged.speed !== undefined) assertSpeed(merged.speed);
+    if (merged.evaluate !== undefined) assertEvaluationWindow(this.dataset, merged.evaluate);
     buildTimeline(this.dataset, filters);
     this.makeRoom();
     const session = new Session(code, this.dataset, { ...filters }, {
@@ -100,12 +104,18 @@ export class SessionManager {
 
   /**
    * The session a connection joins: created on first use (as the guide shows). A connection
-   * without filters joins as is; one whose filters differ from the running session's is refused.
+   * without filters or settings joins as is; one whose filters or settings differ from the
+   * running session's is refused.
    */
-  join(code: string, filters: SessionFilters): Session {
+  join(code: string, filters: SessionFilters, settings: Partial<SessionSettings> = {}): Session {
     this.assertCode(code);
     const existing = this.sessions.get(code);
-    if (!existing) return this.create(code, filters);
+    if (!existing) return this.create(code, filters, settings);
+    const differs = (Object.keys(settings) as Array<keyof SessionSettings>).filter((k) => settings[k] !== existing.settings[k]);
+    if (differs.length > 0) {
+      const is = differs.map((k) => `${k}=${existing.settings[k]}`).join(', ');
+      throw new SessionError('settings_conflict', `session "${code}" is already playing with ${is}; connect without ${differs.join(' and ')} to join it, or use another session code`);
+    }
     const hasFilter = filters.trial_id !== null || filters.target_id !== null;
     if (hasFilter && !existing.filtersEqual(filters)) {
       throw new SessionError(

@@ -10,6 +10,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   session_not_found: 404,
   session_limit: 409,
   filter_conflict: 409,
+  settings_conflict: 409,
   unknown_trial: 404,
   unknown_target: 404,
   empty_timeline: 409,

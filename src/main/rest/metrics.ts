@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { StreamFormat } from '../../shared/codecs.ts';
 import { processStats, startProcessStats } from '../common/processStats.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
 import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
 
@@ -23,6 +24,7 @@ export class MetricsCollector {
   constructor(
     private readonly engine: Engine,
     private readonly streams: StreamStats,
+    private readonly scoring: Scoring,
   ) {
     startProcessStats();
   }
@@ -49,6 +51,15 @@ export class MetricsCollector {
         clock_reanchors: s.clockReanchors,
         bytes_sent: { json: wire.bytes.json, msgpack: wire.bytes.msgpack },
         packets_delivered: { json: wire.packets.json, msgpack: wire.packets.msgpack },
+        decoders: this.scoring.scoreboard(s).decoders.map((d) => ({
+          name: d.name,
+          connected: d.connected,
+          r2_combined: d.cumulative.r2,
+          predictions: d.counts.predictions,
+          missing: d.counts.missing,
+          latency_p50_ms: d.latency.p50Ms,
+          latency_p99_ms: d.latency.p99Ms,
+        })),
       };
     });
     return {

@@ -1,4 +1,5 @@
-/** Sessions, clients, trials and the dataset as REST shows them (snake_case, like the wire). */
+/** Sessions, clients, trials, scores and the dataset as REST shows them (snake_case, like the wire). */
+import type { AxisScore, DecoderSummary, LatencySummary, Scoreboard, ScoreSet } from '../../shared/studioApi.ts';
 import { streamPath } from '../../shared/wire.ts';
 import type { Dataset, Trial } from '../dataset/types.ts';
 import { datasetMetadata } from '../playback/metadata.ts';
@@ -62,5 +63,49 @@ export function sessionJson(s: Session, urls: WsUrls) {
     last_activity: new Date(s.lastActivity).toISOString(),
     stream_url: urls.wsUrl(streamPath(s.code, 'json')),
     stream_url_binary: urls.wsUrl(streamPath(s.code, 'binary')),
+  };
+}
+
+function axisJson(a: AxisScore) {
+  return { r2: a.r2, pearson_r: a.r, rmse: a.rmse, n: a.n };
+}
+
+function scoreSetJson(s: ScoreSet) {
+  return {
+    r2_combined: s.r2,
+    n: s.n,
+    axes: Object.fromEntries(Object.entries(s.axes).map(([axis, a]) => [axis, axisJson(a)])),
+  };
+}
+
+function latencyJson(l: LatencySummary) {
+  return { count: l.count, p50_ms: l.p50Ms, p99_ms: l.p99Ms, max_ms: l.maxMs };
+}
+
+export function decoderJson(d: DecoderSummary) {
+  return {
+    name: d.name,
+    version: d.version,
+    endpoint: d.endpoint,
+    address: d.address,
+    connected: d.connected,
+    axes: d.axes,
+    counts: d.counts,
+    cumulative: scoreSetJson(d.cumulative),
+    rolling_30s: scoreSetJson(d.rolling),
+    latency_ms: { ...latencyJson(d.latency), rolling_30s: latencyJson(d.rollingLatency), reported_p50: d.reportedLatencyP50Ms },
+    per_trial: d.trials.map((t) => ({ trial_id: t.trialId, r2_combined: t.r2, n: t.n })),
+  };
+}
+
+/** `GET /api/sessions/{code}/decoders`: every figure of the live scoreboard. */
+export function scoreboardJson(b: Omit<Scoreboard, 'referenceDecoder'>) {
+  return {
+    session_code: b.code,
+    blind: b.blind,
+    evaluate: b.evaluate,
+    reset_at: new Date(b.resetAt).toISOString(),
+    metrics: 'R² as sklearn r2_score per axis; r2_combined as r2_score(multioutput="variance_weighted"); latency = arrival − send on the server clock',
+    decoders: b.decoders.map(decoderJson),
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Scoring } from '../evaluation/scoring.ts';
 import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
 import type { StreamStats } from './metrics.ts';
@@ -11,11 +12,14 @@ import type { StreamStats } from './metrics.ts';
 export class PrometheusMetrics {
   readonly registry = new Registry();
   private readonly lateness: Histogram<'session'>;
+  private readonly latency: Histogram<'session' | 'decoder'>;
   private readonly observed = new Set<string>();
+  private readonly observedDecoders = new Map<string, Set<string>>();
 
   constructor(
     private readonly engine: Engine,
     streams: StreamStats,
+    scoring: Scoring,
   ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'phantomlink_' });
@@ -26,7 +30,53 @@ export class PrometheusMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [r],
     });
+    this.latency = new Histogram({
+      name: 'phantomlink_decoder_latency_seconds',
+      help: "Round-trip latency of each decoder's predictions (arrival minus the packet's send, server clock)",
+      labelNames: ['session', 'decoder'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [r],
+    });
+    scoring.latencyListener = (s, d, ms) => {
+      let names = this.observedDecoders.get(s.code);
+      if (!names) this.observedDecoders.set(s.code, (names = new Set()));
+      names.add(d.name);
+      this.latency.observe({ session: s.code, decoder: d.name }, ms / 1000);
+    };
     const sessions = () => engine.sessions.list();
+    const decoders = function* () {
+      for (const s of sessions()) for (const d of scoring.scoreboard(s).decoders) yield { session: s.code, d };
+    };
+    new Gauge({
+      name: 'phantomlink_decoder_r2',
+      help: "A decoder's combined R² since the last reset (r2_score, multioutput='variance_weighted')",
+      labelNames: ['session', 'decoder'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const { session, d } of decoders()) if (d.cumulative.r2 !== null) this.set({ session, decoder: d.name }, d.cumulative.r2);
+      },
+    });
+    new Counter({
+      name: 'phantomlink_decoder_predictions_total',
+      help: 'Prediction messages received from a decoder since the last reset',
+      labelNames: ['session', 'decoder'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const { session, d } of decoders()) this.inc({ session, decoder: d.name }, d.counts.predictions);
+      },
+    });
+    new Counter({
+      name: 'phantomlink_decoder_missing_total',
+      help: 'Packets sent to a connected decoder that got no prediction within a second, since the last reset',
+      labelNames: ['session', 'decoder'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const { session, d } of decoders()) this.inc({ session, decoder: d.name }, d.counts.missing);
+      },
+    });
     new Counter({
       name: 'phantomlink_packets_sent_total',
       help: 'Packets built per session (the last sequence_number + 1)',
@@ -107,6 +157,11 @@ export class PrometheusMetrics {
         this.lateness.remove({ session: code });
         this.observed.delete(code);
       }
+    }
+    for (const [code, names] of this.observedDecoders) {
+      if (live.has(code)) continue;
+      for (const decoder of names) this.latency.remove({ session: code, decoder });
+      this.observedDecoders.delete(code);
     }
     return this.registry.metrics();
   }

@@ -5,14 +5,15 @@ import type { Trial } from '../dataset/types.ts';
 import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
 import type { WsUrls } from '../http/listener.ts';
-import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, requiredNumber } from '../http/params.ts';
+import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, requiredNumber, settingsFrom } from '../http/params.ts';
 import { Created, HttpError, Router, type RequestContext } from '../http/router.ts';
 import { toHttpError } from './errors.ts';
 import type { MetricsCollector } from './metrics.ts';
-import { datasetJson, playbackJson, sessionJson, trialJson } from './projections.ts';
+import { datasetJson, playbackJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
 
 /** The REST API, on the original Python server's paths so existing scripts keep working. */
-export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector): Router {
+export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector, scoring: Scoring): Router {
   const r = new Router(toHttpError);
   const sessions = engine.sessions;
 
@@ -36,10 +37,12 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector)
     endpoints: {
       stream_json: urls.wsUrl(STREAM_PATHS.json),
       stream_binary: urls.wsUrl(STREAM_PATHS.binary),
-      filters: '?trial_id=N and/or ?target_id=M',
+      filters: '?trial_id=N and/or ?target_id=M; a new session also takes ?blind=true and ?evaluate=all|trials|movement; ?decoder=NAME names a decoder',
+      predictions: 'a decoder answers packet N with {"type":"prediction","sequence_number":N,"vx":…,"vy":…} on the same socket',
       create_session: 'POST /api/sessions/create',
       list_sessions: 'GET /api/sessions',
       session: 'GET|DELETE /api/sessions/{session_code}',
+      decoders: 'GET /api/sessions/{session_code}/decoders (live scoreboard), POST …/decoders/reset',
       cleanup: 'POST /api/sessions/cleanup',
       metadata: 'GET /api/metadata',
       trials: 'GET /api/trials, /api/trials/{id}, /api/trials/by-target/{target_id}',
@@ -68,6 +71,7 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector)
       speed: optionalNumber('speed', get('speed')),
       loop: optionalBool('loop', get('loop')),
       paused,
+      ...settingsFrom(get),
     });
     return new Created({ ...sessionJson(s, urls), message: 'Session created. Connect to stream_url or stream_url_binary.' });
   });
@@ -78,6 +82,12 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector)
     idle_ttl_s: sessions.idleTtlMs / 1000,
   }));
   r.on('GET', '/api/sessions/:code', (ctx) => sessionJson(sessions.require(ctx.params.code), urls));
+  r.on('GET', '/api/sessions/:code/decoders', (ctx) => scoreboardJson(scoring.scoreboard(sessions.require(ctx.params.code))));
+  r.on('POST', '/api/sessions/:code/decoders/reset', (ctx) => {
+    const s = sessions.require(ctx.params.code);
+    scoring.reset(s);
+    return scoreboardJson(scoring.scoreboard(s));
+  });
   r.on('DELETE', '/api/sessions/:code', (ctx) => {
     const s = sessions.require(ctx.params.code);
     const clients = s.clientCount;

@@ -1,5 +1,6 @@
 import type { RequestHandler, WsUrls } from '../http/listener.ts';
 import type { Router } from '../http/router.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
 import type { Engine } from '../playback/engine.ts';
 import { MetricsCollector, type StreamStats } from './metrics.ts';
 import { PrometheusMetrics } from './prometheus.ts';
@@ -21,10 +22,10 @@ export class RestFace {
   readonly prometheus: PrometheusMetrics;
   private readonly api: Router;
 
-  constructor(engine: Engine, urls: WsUrls, streams: StreamStats) {
-    this.metrics = new MetricsCollector(engine, streams);
-    this.prometheus = new PrometheusMetrics(engine, streams);
-    this.api = restApi(engine, urls, this.metrics);
+  constructor(engine: Engine, urls: WsUrls, streams: StreamStats, scoring: Scoring) {
+    this.metrics = new MetricsCollector(engine, streams, scoring);
+    this.prometheus = new PrometheusMetrics(engine, streams, scoring);
+    this.api = restApi(engine, urls, this.metrics, scoring);
     engine.sessions.latenessListener = (s, ms) => this.prometheus.observeLateness(s, ms);
   }
 

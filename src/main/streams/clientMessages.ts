@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import type { RawData } from 'ws';
+import type { Scoring } from '../evaluation/scoring.ts';
 import { decodeMsgpack } from '../../shared/codecs.ts';
 import type { ErrorMessage, StatusMessage } from '../../shared/wire.ts';
 import type { Session } from '../playback/session.ts';
@@ -13,11 +15,14 @@ export function statusMessage(s: Session): StatusMessage {
 }
 
 /**
- * A client's frame on a stream socket: JSON text or MessagePack, small control messages
- * (ping, pause, resume, seek, speed, loop). Each is answered with a status message; a malformed
- * one gets an error message and the stream goes on.
+ * A client's frame on a stream socket, JSON text or MessagePack: a decoder's prediction (scored,
+ * not answered), or a control message (hello, ping, pause, resume, seek, speed, loop,
+ * reset_scores), answered with a status message. A malformed one gets an error message and the
+ * stream goes on.
  */
-export function handleClientMessage(client: StreamClient, data: RawData, isBinary: boolean): void {
+export function handleClientMessage(client: StreamClient, data: RawData, isBinary: boolean, scoring: Scoring): void {
+  const arrivalMs = performance.now();
+  if (!client.link.admit(arrivalMs)) return;
   const reply = (code: string, message: string) => client.send({ type: 'error', code, message } satisfies ErrorMessage);
   let msg: unknown;
   try {
@@ -29,12 +34,23 @@ export function handleClientMessage(client: StreamClient, data: RawData, isBinar
     return reply('bad_message', isBinary ? 'message is not valid MessagePack' : 'message is not valid JSON');
   }
   if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
-    return reply('bad_message', 'a client message is an object with a string "type" (ping, pause, resume, seek, speed, loop)');
+    return reply('bad_message', 'a client message is an object with a string "type" (prediction, hello, ping, pause, resume, seek, speed, loop, reset_scores)');
   }
   const m = msg as Record<string, unknown>;
   const s = client.session;
   try {
     switch (m.type) {
+      case 'prediction':
+        // Not answered: at the packet rate, replies would double the traffic (refusals are reported once a second).
+        return client.link.prediction(m, arrivalMs);
+      case 'hello': {
+        const problem = client.link.hello(m);
+        if (problem) return reply('bad_message', problem);
+        break;
+      }
+      case 'reset_scores':
+        scoring.reset(s);
+        break;
       case 'ping':
         break;
       case 'pause':

@@ -13,6 +13,7 @@ const REFUSAL: Record<ErrorCode, { close: number; code?: string }> = {
   session_not_found: { close: CloseCode.NotFound },
   session_limit: { close: CloseCode.SessionLimit },
   filter_conflict: { close: CloseCode.FilterConflict },
+  settings_conflict: { close: CloseCode.FilterConflict },
   unknown_trial: { close: CloseCode.NotFound },
   unknown_target: { close: CloseCode.NotFound },
   empty_timeline: { close: CloseCode.NotFound },

@@ -4,6 +4,8 @@ import type { ClientEndpoint, DataPacket, ErrorMessage, ServerMessage } from '..
 import { CloseCode } from '../../shared/wire.ts';
 import type { ClientInfo, Session, SessionSubscriber } from '../playback/session.ts';
 import { closeReason } from '../http/wsProtocol.ts';
+import { FREQUENCY_HZ } from '../../shared/bins.ts';
+import type { DecoderLink, LinkOwner } from './decoderLink.ts';
 import type { PacketEncoder } from './packetEncoder.ts';
 
 export interface BackpressureOptions {
@@ -56,7 +58,7 @@ export function refuse(ws: WebSocket, format: StreamFormat, closeCode: number, e
  * queue is full its packets are dropped (counted; the client sees a sequence gap), and a
  * client that stays behind is closed with a reason.
  */
-export class StreamClient implements SessionSubscriber {
+export class StreamClient implements SessionSubscriber, LinkOwner {
   readonly id = nextClientId++;
   readonly connectedAt = Date.now();
   packetsSent = 0;
@@ -71,6 +73,8 @@ export class StreamClient implements SessionSubscriber {
   pingSentAt = 0;
   /** Why the server closed this client, when it did. */
   closedByServer: { code: number; reason: string } | null = null;
+  /** Its side of live scoring (predictions, naming, flood control); set once connected. */
+  link!: DecoderLink;
 
   constructor(
     readonly ws: WebSocket,
@@ -84,6 +88,10 @@ export class StreamClient implements SessionSubscriber {
 
   get endpoint(): ClientEndpoint {
     return this.format === 'json' ? 'json' : 'binary';
+  }
+
+  packetRate(): number {
+    return FREQUENCY_HZ * this.session.playbackSpeed;
   }
 
   describeClient(): ClientInfo {

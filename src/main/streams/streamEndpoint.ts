@@ -9,7 +9,9 @@ import type { Session } from '../playback/session.ts';
 import type { SessionManager } from '../playback/sessionManager.ts';
 import { AccessGuard } from '../http/accessToken.ts';
 import type { UpgradeRoute, WsUrls } from '../http/listener.ts';
-import { filtersFrom, queryGetter } from '../http/params.ts';
+import { filtersFrom, queryGetter, settingsFrom } from '../http/params.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
+import { DecoderLink, checkDecoderName } from './decoderLink.ts';
 import { explainProtocolCloses } from '../http/wsProtocol.ts';
 import { handleClientMessage } from './clientMessages.ts';
 import { streamRefusal } from './errors.ts';
@@ -46,6 +48,8 @@ const RECENT_CLOSES = 50;
 const PROBE_SLICE_MS = 50;
 
 const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
+/** What a stream URL may carry: filters and settings for a new session, the decoder's name, the token. */
+const QUERY_PARAMETERS = ['trial_id', 'target_id', 'blind', 'evaluate', 'decoder', 'token'];
 
 /**
  * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack), mounted on
@@ -70,6 +74,7 @@ export class StreamEndpoint implements UpgradeRoute {
 
   constructor(
     private readonly sessions: SessionManager,
+    private readonly scoring: Scoring,
     private readonly urls: WsUrls,
     opts: StreamEndpointOptions = {},
   ) {
@@ -174,12 +179,20 @@ export class StreamEndpoint implements UpgradeRoute {
     }
 
     let session: Session;
+    let decoderName: string | null = null;
     try {
-      const known = new Set(['trial_id', 'target_id', 'token']);
-      const unknown = [...new Set(url.searchParams.keys())].filter((k) => !known.has(k));
-      if (unknown.length) throw new ParamError(`unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use trial_id and/or target_id`);
-      const filters = filtersFrom(queryGetter(url.searchParams));
-      session = this.sessions.join(code, filters);
+      const unknown = [...new Set(url.searchParams.keys())].filter((k) => !QUERY_PARAMETERS.includes(k));
+      if (unknown.length) {
+        throw new ParamError(`unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use ${QUERY_PARAMETERS.filter((k) => k !== 'token').join(', ')}`);
+      }
+      const query = queryGetter(url.searchParams);
+      const name = query('decoder');
+      if (name !== undefined) {
+        const checked = checkDecoderName(name);
+        if (typeof checked !== 'string') throw new ParamError(`decoder: ${checked.problem}`);
+        decoderName = checked;
+      }
+      session = this.sessions.join(code, filtersFrom(query), settingsFrom(query));
     } catch (err) {
       const r = streamRefusal(err);
       if (r) return fail(r.close, r.code, r.message);
@@ -191,6 +204,7 @@ export class StreamEndpoint implements UpgradeRoute {
     client = new StreamClient(ws, session, format, remote, this.wireOf(session), this.backpressure, (c) =>
       this.metadataMessage(c.session, c.endpoint),
     );
+    client.link = new DecoderLink(client, this.scoring.of(session), session.sent.last + 1, decoderName);
     this.clients.add(client);
     this.attach(client, ws);
   }
@@ -204,10 +218,11 @@ export class StreamEndpoint implements UpgradeRoute {
     ws.on('pong', () => {
       client.onPong(Date.now());
     });
-    ws.on('message', (data, isBinary) => handleClientMessage(client, data, isBinary));
+    ws.on('message', (data, isBinary) => handleClientMessage(client, data, isBinary, this.scoring));
     ws.on('close', (code, reason) => {
       this.clients.delete(client);
       session.detach(client);
+      client.link.close();
       const by = client.closedByServer ? 'server' : 'client';
       this.recentCloses.push({
         id: client.id,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { HttpListener } from '../http/listener.ts';
-import { packageRoot, staticFiles } from '../http/staticFiles.ts';
+import { packageRoot } from '../common/packageRoot.ts';
+import { staticFiles } from '../http/staticFiles.ts';
 import { StudioChannel } from './studioChannel.ts';
 import type { StudioService } from './studioService.ts';
 

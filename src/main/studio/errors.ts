@@ -21,6 +21,7 @@ const STUDIO_CODE: Record<ErrorCode, string> = {
   session_not_found: 'session_not_found',
   session_limit: 'session_limit',
   filter_conflict: 'filter_conflict',
+  settings_conflict: 'settings_conflict',
   unknown_trial: 'unknown_trial',
   unknown_target: 'unknown_target',
   empty_timeline: 'empty_timeline',

@@ -68,6 +68,8 @@ export function playbackInfo(s: Session): PlaybackInfo {
     filters: st.filters,
     packetsSent: st.packets_sent,
     recordingTimeS: st.recording_time_s,
+    blind: st.blind,
+    evaluate: st.evaluate,
   };
 }
 

@@ -12,7 +12,8 @@ import type {
   StudioEventMap,
   Unsubscribe,
 } from '../../shared/studioApi.ts';
-import { STUDIO_COMMANDS, STUDIO_EVENTS } from '../../shared/studioApi.ts';
+import { STUDIO_COMMANDS, STUDIO_EVENTS, type Scoreboard } from '../../shared/studioApi.ts';
+import { streamPath } from '../../shared/wire.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 import { performance } from 'node:perf_hooks';
 import { processStats, startProcessStats } from '../common/processStats.ts';
@@ -21,17 +22,20 @@ import type { WsUrls } from '../http/listener.ts';
 import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
 import { StudioError, toStudioError } from './errors.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
 import { StudioPacketFeed } from './packetFeed.ts';
+import { ReferenceDecoders } from './referenceDecoders.ts';
 import { clientSummaries, datasetSummary, playbackSnapshot, sessionSummary, targetSummaries, trialSummaries } from './projections.ts';
 import type { RecentFiles } from './recentFiles.ts';
 import { validateCommandArgs, validateEventArgs } from './validate.ts';
 
-/** Where the studio's server listens, for the status bar and the stream URLs it shows. */
+/** What the studio needs of the server: where it listens (status bar, stream URLs) and the live scores. */
 export interface StudioServer extends WsUrls {
   readonly url: string;
   readonly host: string;
   readonly port: number;
   readonly token: string | null;
+  readonly scoring: Scoring;
 }
 
 export interface StudioHostEffects {
@@ -56,6 +60,7 @@ export class StudioService {
   private readonly presentationListeners = new Set<(on: boolean) => void>();
   private readonly pollMs: number;
   private readonly flushMs: number;
+  private readonly references = new ReferenceDecoders();
 
   constructor(
     private readonly engine: Engine,
@@ -79,7 +84,13 @@ export class StudioService {
     this.handlers = {
       listSessions: () => sessions.list().map((s) => sessionSummary(s, server)),
       createSession: (req) => {
-        const s = sessions.create(req.code || sessions.unusedCode(), req.filters, { speed: req.speed, loop: req.loop, paused: req.paused });
+        const s = sessions.create(req.code || sessions.unusedCode(), req.filters, {
+          speed: req.speed,
+          loop: req.loop,
+          paused: req.paused,
+          blind: req.blind,
+          evaluate: req.evaluate,
+        });
         return sessionSummary(s, server);
       },
       deleteSession: (code) => {
@@ -104,6 +115,13 @@ export class StudioService {
       getDataset: () => datasetSummary(engine.dataset),
       getTrials: () => trialSummaries(engine.dataset),
       getTargets: () => targetSummaries(engine.dataset),
+      resetScores: (code) => server.scoring.reset(sessions.require(code)),
+      startReferenceDecoder: (code) => {
+        const s = sessions.require(code);
+        this.references.start(s.code, server.wsUrl(streamPath(s.code, 'binary')));
+        return this.scoreboard(s).referenceDecoder!;
+      },
+      stopReferenceDecoder: (code) => this.references.stop(sessions.require(code).code),
       serverInfo: () => ({
         httpUrl: server.url,
         wsUrl: server.url.replace(/^http/, 'ws'),
@@ -210,11 +228,28 @@ export class StudioService {
       }
       case 'packets': {
         const [code] = args as StudioEventMap['packets']['args'];
-        const feed = new StudioPacketFeed(sessions, code, this.flushMs, emitAny);
+        const feed = new StudioPacketFeed(sessions, this.server.scoring, code, this.flushMs, emitAny);
         return () => feed.close();
+      }
+      case 'scoreboard': {
+        const [code] = args as StudioEventMap['scoreboard']['args'];
+        return this.poll(() => {
+          const s = sessions.get(code);
+          return s ? this.scoreboard(s) : null;
+        }, (b) => b && emitAny(b));
       }
     }
     throw new StudioError('unknown_event', `unknown studio event ${describeValue(event)}`);
+  }
+
+  /** Stops what the studio started (reference decoders); the server closes the rest. */
+  close(): void {
+    this.references.stopAll();
+  }
+
+  private scoreboard(s: Session): Scoreboard {
+    const board = this.server.scoring.scoreboard(s);
+    return { ...board, referenceDecoder: this.references.status(s.code, board.decoders) };
   }
 
   /** The host (Electron's View menu) switches presentation mode; renderers follow. */

@@ -3,7 +3,7 @@
  * come from a renderer we do not trust to be well-formed: nothing reaches the engine unchecked.
  */
 import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
-import { isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
+import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type SessionFilters } from '../../shared/wire.ts';
 import { ParamError } from '../common/errors.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 
@@ -44,9 +44,15 @@ const path: Check<string> = (v, name) => {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 4096 || v.includes('\0')) throw new ParamError(`${name} must be a file path, got ${show(v)}`);
   return v;
 };
+const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
+  if (typeof v !== 'string' || !(EVALUATION_WINDOWS as readonly string[]).includes(v)) {
+    throw new ParamError(`${name} must be one of ${EVALUATION_WINDOWS.join(', ')}, got ${show(v)}`);
+  }
+  return v as EvaluationWindow;
+};
 const createRequest: Check<CreateSessionRequest> = (v, name) => {
   const o = plainObject(v, name);
-  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused']);
+  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused', 'blind', 'evaluate']);
   const extra = Object.keys(o).filter((k) => !known.has(k));
   if (extra.length) throw new ParamError(`${name} has unknown field(s) ${extra.join(', ')}`);
   return {
@@ -55,6 +61,8 @@ const createRequest: Check<CreateSessionRequest> = (v, name) => {
     speed: optional(finite)(o.speed, `${name}.speed`),
     loop: optional(bool)(o.loop, `${name}.loop`),
     paused: optional(bool)(o.paused, `${name}.paused`),
+    blind: optional(bool)(o.blind, `${name}.blind`),
+    evaluate: optional(evaluationWindow)(o.evaluate, `${name}.evaluate`),
   };
 };
 
@@ -82,6 +90,9 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   getTrials: [],
   getTargets: [],
   serverInfo: [],
+  resetScores: [code],
+  startReferenceDecoder: [code],
+  stopReferenceDecoder: [code],
 };
 
 const eventChecks: ArgChecks<StudioEventMap> = {
@@ -92,6 +103,7 @@ const eventChecks: ArgChecks<StudioEventMap> = {
   metrics: [],
   dataset: [],
   presentation: [],
+  scoreboard: [code],
 };
 
 function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {

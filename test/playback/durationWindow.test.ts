@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LatenessWindow } from '../../src/main/playback/lateness.ts';
+import { DurationWindow } from '../../src/main/playback/durationWindow.ts';
 import { quantileSorted as quantile } from '../../bench/lib.ts';
 
 describe('send lateness over the last minute (/metrics)', () => {
   it('p50 and p99 are within 2.5 % of the exact values and max is exact, for any mix of lateness', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0.02, max: 5000, noNaN: true }), { minLength: 1, maxLength: 3000 }), (values) => {
-        const w = new LatenessWindow();
+        const w = new DurationWindow();
         values.forEach((v, i) => w.record(1_000_000 + i, v));
         const s = w.summary(1_000_000 + values.length);
         const sorted = [...values].sort((a, b) => a - b);
@@ -23,7 +23,7 @@ describe('send lateness over the last minute (/metrics)', () => {
   });
 
   it('forgets what is older than the window, also after a quiet spell with nothing recorded', () => {
-    const w = new LatenessWindow(60_000);
+    const w = new DurationWindow(60_000);
     for (let t = 0; t < 30_000; t += 25) w.record(t, 40); // a bad half minute
     for (let t = 30_000; t < 90_000; t += 25) w.record(t, 0.5); // then a good minute
     let s = w.summary(90_000);
@@ -37,7 +37,7 @@ describe('send lateness over the last minute (/metrics)', () => {
   });
 
   it('packets sent on time or early count as 0 ms late; a 100 s stall still counts at the top', () => {
-    const w = new LatenessWindow();
+    const w = new DurationWindow();
     for (let i = 0; i < 99; i++) w.record(5_000, i % 2 ? -0.3 : 0);
     w.record(5_000, 250_000);
     const s = w.summary(5_000);

@@ -1,0 +1,146 @@
+import type { AxisScore, DecoderCounts, ScoreSet } from '../../shared/studioApi.ts';
+import { AXES } from '../../shared/wire.ts';
+import { DurationWindow } from '../playback/durationWindow.ts';
+import { LogHistogram } from '../playback/logHistogram.ts';
+import { SentLog } from '../playback/sentLog.ts';
+import { PairMoments, varianceWeightedR2 } from './pairMoments.ts';
+
+/** The rolling scores cover this much wall time. */
+export const ROLLING_S = 30;
+/** Per-trial scores are kept for this many recent trials. */
+export const TRIALS_KEPT = 50;
+
+const axisMoments = () => AXES.map(() => new PairMoments());
+
+/**
+ * Pair moments per axis over the last ROLLING_S seconds: one bucket per second of wall time,
+ * merged when read (exactly: PairMoments.merge), so adding a pair stays O(1).
+ */
+class RollingMoments {
+  private readonly buckets = Array.from({ length: ROLLING_S }, axisMoments);
+  private readonly secondOf = new Float64Array(ROLLING_S).fill(-1);
+  private readonly merged = axisMoments();
+
+  add(nowMs: number, axis: number, y: number, p: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const slot = second % ROLLING_S;
+    if (this.secondOf[slot] !== second) {
+      for (const m of this.buckets[slot]) m.reset();
+      this.secondOf[slot] = second;
+    }
+    this.buckets[slot][axis].add(y, p);
+  }
+
+  /** The merged moments of the window ending now (valid until the next read). */
+  read(nowMs: number): PairMoments[] {
+    const now = Math.floor(nowMs / 1000);
+    for (const m of this.merged) m.reset();
+    for (let s = 0; s < ROLLING_S; s++) {
+      if (this.secondOf[s] < 0 || now - this.secondOf[s] >= ROLLING_S) continue;
+      for (let a = 0; a < AXES.length; a++) this.merged[a].merge(this.buckets[s][a]);
+    }
+    return this.merged;
+  }
+
+  reset(): void {
+    this.secondOf.fill(-1);
+  }
+}
+
+/** Pair moments per axis for each of the most recent trials. */
+class TrialMoments {
+  private readonly byTrial = new Map<number, PairMoments[]>();
+
+  add(trial: number, axis: number, y: number, p: number): void {
+    let m = this.byTrial.get(trial);
+    if (!m) {
+      if (this.byTrial.size >= TRIALS_KEPT) this.byTrial.delete(this.byTrial.keys().next().value!);
+      this.byTrial.set(trial, (m = axisMoments()));
+    }
+    m[axis].add(y, p);
+  }
+
+  /** Oldest first, in the order the trials were first scored. */
+  list(): Array<{ trialId: number; r2: number | null; n: number }> {
+    return [...this.byTrial].map(([trialId, m]) => ({ trialId, r2: varianceWeightedR2(m), n: Math.max(...m.map((x) => x.n)) }));
+  }
+
+  reset(): void {
+    this.byTrial.clear();
+  }
+}
+
+const zeroCounts = (): DecoderCounts => ({
+  predictions: 0,
+  evaluated: 0,
+  missing: 0,
+  late: 0,
+  duplicates: 0,
+  stale: 0,
+  unknown: 0,
+  invalid: 0,
+  throttled: 0,
+});
+
+/**
+ * Everything one decoder has earned since the last reset: counts, scores (cumulative, rolling,
+ * per trial) and latencies, and which packets it has answered.
+ */
+export class DecoderScores {
+  counts = zeroCounts();
+  /** Which axes it has predicted (a finite value at least once). */
+  readonly predicted = new Uint8Array(AXES.length);
+  readonly cumulative = axisMoments();
+  readonly rolling = new RollingMoments();
+  readonly trials = new TrialMoments();
+  readonly latency = new LogHistogram();
+  readonly latencyWindow = new DurationWindow(ROLLING_S * 1000);
+  readonly reported = new LogHistogram();
+  /** answered[seq % capacity] = seq of the packet answered there (the first prediction wins). */
+  readonly answered = new Float64Array(SentLog.CAPACITY).fill(-1);
+  /** Predictions for packets before this one are stale: sent before it connected or before a reset. */
+  sinceSeq = 0;
+  /** Packets before this one have been checked for a missing answer. */
+  checkedUpTo = 0;
+
+  /** Starts afresh from packet `sinceSeq` on. */
+  reset(sinceSeq: number): void {
+    this.counts = zeroCounts();
+    this.predicted.fill(0);
+    for (const m of this.cumulative) m.reset();
+    this.rolling.reset();
+    this.trials.reset();
+    this.latency.reset();
+    this.latencyWindow.reset();
+    this.reported.reset();
+    this.restartAt(sinceSeq);
+  }
+
+  /** A new connection under this decoder's name: its counts go on, its packets start at `sinceSeq`. */
+  restartAt(sinceSeq: number): void {
+    this.answered.fill(-1);
+    this.sinceSeq = sinceSeq;
+    this.checkedUpTo = sinceSeq;
+  }
+
+  /** Scores one axis of one prediction. */
+  score(nowMs: number, axis: number, trial: number, y: number, p: number): void {
+    this.cumulative[axis].add(y, p);
+    this.rolling.add(nowMs, axis, y, p);
+    if (trial >= 0) this.trials.add(trial, axis, y, p);
+  }
+
+  scoreSet(moments: readonly PairMoments[]): ScoreSet {
+    const axes: ScoreSet['axes'] = {};
+    const used: PairMoments[] = [];
+    let n = 0;
+    AXES.forEach((axis, a) => {
+      if (!this.predicted[a]) return;
+      const m = moments[a];
+      axes[axis] = { r2: m.r2, r: m.r, rmse: m.rmse, n: m.n } satisfies AxisScore;
+      used.push(m);
+      n = Math.max(n, m.n);
+    });
+    return { axes, r2: varianceWeightedR2(used), n };
+  }
+}

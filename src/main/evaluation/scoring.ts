@@ -1,0 +1,36 @@
+import type { Scoreboard } from '../../shared/studioApi.ts';
+import type { Session } from '../playback/session.ts';
+import { SessionScoring, type Decoder } from './sessionScoring.ts';
+
+/**
+ * Live scoring for every session: one SessionScoring per session, made when its first decoder
+ * appears (over WebSocket or Redis). Every face reads the same scores.
+ */
+export class Scoring {
+  private readonly bySession = new WeakMap<Session, SessionScoring>();
+  /** Sees every joined prediction's round-trip latency (the server's Prometheus histogram). */
+  latencyListener: ((session: Session, decoder: Decoder, latencyMs: number) => void) | null = null;
+
+  /** The session's scoring, made on first use. */
+  of(session: Session): SessionScoring {
+    let s = this.bySession.get(session);
+    if (!s) this.bySession.set(session, (s = new SessionScoring(session, (d, ms) => this.latencyListener?.(session, d, ms))));
+    return s;
+  }
+
+  /** The session's scoreboard (empty before any decoder). */
+  scoreboard(session: Session): Omit<Scoreboard, 'referenceDecoder'> {
+    const s = this.bySession.get(session);
+    return {
+      code: session.code,
+      blind: session.settings.blind,
+      evaluate: session.settings.evaluate,
+      resetAt: s?.resetAt ?? session.createdAt,
+      decoders: s ? s.summaries() : [],
+    };
+  }
+
+  reset(session: Session): void {
+    this.of(session).reset();
+  }
+}

@@ -1,0 +1,232 @@
+import { performance } from 'node:perf_hooks';
+import type { DecoderSummary, LatencySummary } from '../../shared/studioApi.ts';
+import { AXES, type Axis, type ClientEndpoint } from '../../shared/wire.ts';
+import { evaluationMask } from '../playback/evaluationWindow.ts';
+import type { DurationSummary } from '../playback/logHistogram.ts';
+import type { Session, SessionSubscriber } from '../playback/session.ts';
+import { DecoderScores } from './decoderScores.ts';
+
+/** A packet unanswered this long after it was sent counts as missing. */
+export const MISSING_AFTER_MS = 1000;
+
+export interface DecoderIdentity {
+  /** Null: a name is generated (`decoder-<n>`). */
+  name: string | null;
+  version: string | null;
+  endpoint: ClientEndpoint | 'redis';
+  address: string;
+  /** The first packet the decoder can answer: the first sent after it connected. */
+  sinceSeq: number;
+}
+
+/**
+ * What became of a prediction: scored (possibly `late`: after the next packet went out), or
+ * refused — a second answer to one packet, a packet too old to join or sent before the decoder
+ * connected or the scores were reset (`stale`), a sequence number never sent (`unknown`).
+ */
+export type PredictionOutcome = 'scored' | 'late' | 'duplicate' | 'stale' | 'unknown';
+
+let nextDecoderId = 1;
+let nextGeneratedName = 1;
+
+/** One row of the scoreboard: a decoder by name, across reconnections. */
+export class Decoder {
+  readonly id = `d${nextDecoderId++}`;
+  readonly scores = new DecoderScores();
+  connected = true;
+
+  constructor(
+    public name: string,
+    public version: string | null,
+    public endpoint: ClientEndpoint | 'redis',
+    public address: string,
+  ) {}
+}
+
+/** One prediction's values, NaN where the decoder gave no estimate (absent or null). */
+export type PredictedValues = Record<Axis, number>;
+
+/**
+ * The live scoreboard of one session: joins each prediction to the packet it answers (the
+ * session's SentLog), scores it against the recording's truth for that bin and keeps every
+ * decoder's counts. Attached to the session as a subscriber while a decoder is connected, to
+ * notice packets that go unanswered.
+ */
+export class SessionScoring implements SessionSubscriber {
+  private readonly decoders = new Map<string, Decoder>();
+  private readonly predictionListeners = new Set<(decoder: Decoder, seq: number, values: PredictedValues) => void>();
+  private attached = false;
+  /** When the scores were last reset (Unix ms). */
+  resetAt = Date.now();
+
+  constructor(
+    readonly session: Session,
+    private readonly onLatency: (decoder: Decoder, latencyMs: number) => void = () => {},
+  ) {}
+
+  /** A connection starts answering (it named itself or sent a prediction). */
+  addDecoder(who: DecoderIdentity): Decoder {
+    const wanted = who.name ?? `decoder-${nextGeneratedName++}`;
+    const sameName = [...this.decoders.values()].find((d) => d.name === wanted);
+    let decoder: Decoder;
+    if (sameName && !sameName.connected) {
+      // A decoder that comes back under its name continues its row.
+      decoder = sameName;
+      decoder.connected = true;
+      decoder.version = who.version ?? decoder.version;
+      decoder.endpoint = who.endpoint;
+      decoder.address = who.address;
+      decoder.scores.restartAt(who.sinceSeq);
+    } else {
+      decoder = new Decoder(this.uniqueName(wanted), who.version, who.endpoint, who.address);
+      decoder.scores.reset(who.sinceSeq);
+      this.decoders.set(decoder.id, decoder);
+    }
+    if (!this.attached) {
+      this.session.attach(this);
+      this.attached = true;
+    }
+    return decoder;
+  }
+
+  /** A `hello` after the decoder was registered renames its row (unless another row has the name). */
+  rename(decoder: Decoder, name: string, version: string | null): void {
+    if (name !== decoder.name) decoder.name = this.uniqueName(name);
+    if (version !== null) decoder.version = version;
+  }
+
+  /** The connection closed: the row stays, marked disconnected. */
+  disconnect(decoder: Decoder): void {
+    this.sweep(decoder, performance.now());
+    decoder.connected = false;
+    if (this.attached && ![...this.decoders.values()].some((d) => d.connected)) {
+      this.session.detach(this);
+      this.attached = false;
+    }
+  }
+
+  /** Every accepted prediction (the studio draws them over the truth). */
+  onPrediction(listener: (decoder: Decoder, seq: number, values: PredictedValues) => void): () => void {
+    this.predictionListeners.add(listener);
+    return () => this.predictionListeners.delete(listener);
+  }
+
+  get decoderCount(): number {
+    return this.decoders.size;
+  }
+
+  /**
+   * Joins and scores one prediction. O(1): a lookup in the session's SentLog, the truth of that
+   * bin, and a few moment updates per axis.
+   */
+  predict(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number): PredictionOutcome {
+    const s = decoder.scores;
+    const c = s.counts;
+    c.predictions++;
+    const log = this.session.sent;
+    if (seq < s.sinceSeq) return (c.stale++, 'stale');
+    const slot = log.slotOf(seq);
+    if (slot < 0) {
+      if (seq > log.last) return (c.unknown++, 'unknown');
+      return (c.stale++, 'stale');
+    }
+    const ring = seq % s.answered.length;
+    if (s.answered[ring] === seq) return (c.duplicates++, 'duplicate');
+    s.answered[ring] = seq;
+
+    const latency = arrivalMs - log.sentAtMs(slot);
+    s.latency.record(latency);
+    s.latencyWindow.record(arrivalMs, latency);
+    this.onLatency(decoder, latency);
+    if (Number.isFinite(reportedLatencyMs)) s.reported.record(reportedLatencyMs);
+    const next = log.slotOf(seq + 1);
+    const late = next >= 0 && arrivalMs > log.sentAtMs(next);
+    if (late) c.late++;
+
+    const ds = this.session.currentDataset;
+    const bin = log.binAt(slot);
+    const mask = evaluationMask(ds, this.session.settings.evaluate);
+    const truth = ds.kinematicsAt(bin);
+    const trial = ds.trialOfBin[bin];
+    let scored = false;
+    for (let a = 0; a < AXES.length; a++) {
+      const axis = AXES[a];
+      const p = values[axis];
+      if (!Number.isFinite(p)) continue;
+      s.predicted[a] = 1;
+      const y = truth[axis];
+      if (!Number.isFinite(y) || (mask !== null && mask[bin] === 0)) continue;
+      s.score(arrivalMs, a, trial, y, p);
+      scored = true;
+    }
+    if (scored) c.evaluated++;
+    for (const l of this.predictionListeners) l(decoder, seq, values);
+    return late ? 'late' : 'scored';
+  }
+
+  /** Starts afresh: connected decoders from the next packet on; the rows of decoders that left go. */
+  reset(): void {
+    this.resetAt = Date.now();
+    const next = this.session.sent.last + 1;
+    for (const [id, d] of this.decoders) {
+      if (d.connected) d.scores.reset(next);
+      else this.decoders.delete(id);
+    }
+  }
+
+  onPacket(): void {
+    const now = performance.now();
+    for (const d of this.decoders.values()) if (d.connected) this.sweep(d, now);
+  }
+
+  onSessionClosed(): void {
+    for (const d of this.decoders.values()) d.connected = false;
+    this.attached = false;
+  }
+
+  summaries(nowMs = performance.now()): DecoderSummary[] {
+    return [...this.decoders.values()].map((d) => {
+      if (d.connected) this.sweep(d, nowMs);
+      const s = d.scores;
+      return {
+        id: d.id,
+        name: d.name,
+        version: d.version,
+        endpoint: d.endpoint,
+        address: d.address,
+        connected: d.connected,
+        axes: AXES.filter((_, a) => s.predicted[a] === 1),
+        counts: { ...s.counts },
+        cumulative: s.scoreSet(s.cumulative),
+        rolling: s.scoreSet(s.rolling.read(nowMs)),
+        latency: latencySummary(s.latency.summary()),
+        rollingLatency: latencySummary(s.latencyWindow.summary(nowMs)),
+        reportedLatencyP50Ms: s.reported.summary().p50_ms,
+        trials: s.trials.list(),
+      };
+    });
+  }
+
+  /** Counts the packets sent over MISSING_AFTER_MS ago that the decoder has not answered. */
+  private sweep(d: Decoder, nowMs: number): void {
+    const s = d.scores;
+    const log = this.session.sent;
+    for (let seq = s.checkedUpTo; seq <= log.last; seq++) {
+      const slot = log.slotOf(seq);
+      // An entry already gone from the log was sent long ago.
+      if (slot >= 0 && nowMs - log.sentAtMs(slot) < MISSING_AFTER_MS) break;
+      if (s.answered[seq % s.answered.length] !== seq) s.counts.missing++;
+      s.checkedUpTo = seq + 1;
+    }
+  }
+
+  private uniqueName(wanted: string): string {
+    const taken = new Set([...this.decoders.values()].map((d) => d.name));
+    if (!taken.has(wanted)) return wanted;
+    for (let i = 2; ; i++) if (!taken.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
+  }
+}
+
+function latencySummary(d: DurationSummary): LatencySummary {
+  return { count: d.count, p50Ms: d.p50_ms, p99Ms: d.p99_ms, maxMs: d.max_ms };
+}
