@@ -648,7 +648,7 @@ function scenarioMarkdown(r: ScenarioResult, seconds: number): string {
         ],
         ['ticks over 5 ms late that were waiting while a sweep ran', `${s.keepalive.late5_waiting_on_a_sweep} of ${s.keepalive.late5_ticks}`],
         [
-          'one GET /metrics at the end of the run: MetricsCollector.collect() blocks the event loop for (ms; LatenessWindow.summary reads each session\'s per-second histograms)',
+          'one GET /metrics at the end of the run: MetricsCollector.collect() blocks the event loop for (ms; DurationWindow.summary reads each session\'s per-second histograms)',
           fmt(s.metrics_collect_ms, 1),
         ],
         [

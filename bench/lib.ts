@@ -60,7 +60,7 @@ export function machineLine(m: MachineInfo): string {
   return `Machine: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, ${m.platform} (kernel ${m.kernel}), ${m.total_mem_gb} GB RAM, load avg (1 min) at start ${m.loadavg_1m}, ${m.date}${m.node_flags ? `; this process ran with \`${m.node_flags}\`` : ''}`;
 }
 
-/** Nearest-rank quantile of already sorted values (LatenessWindow's rule, over its histogram bins). */
+/** Nearest-rank quantile of already sorted values (DurationWindow's rule, over its histogram bins). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));

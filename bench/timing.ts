@@ -12,7 +12,7 @@
  *
  * Send lateness is the session's own measure (sent − due, what /metrics reports): every value the
  * session records into `session.lateness` is captured by wrapping that one instance's `record`,
- * so nothing falls out of LatenessWindow's 60 s window. The clock's tick (due, fired) is captured
+ * so nothing falls out of DurationWindow's 60 s window. The clock's tick (due, fired) is captured
  * too, to split lateness into timer wake-up (fired − due) and the tick's work (sent − fired).
  */
 import { spawn } from 'node:child_process';
@@ -349,7 +349,7 @@ async function main(): Promise<void> {
     '### Per session (in start order)',
     '',
     mdTable(
-      ['session', 'ticks', 'lateness p50', 'p99', 'max', 'work p50', 'work p99', `drift (last ${EDGE} − first ${EDGE})`, 'drift (last − first tick)', 'trend (ms/min)', 'LatenessWindow.summary() p50 / p99 / max'],
+      ['session', 'ticks', 'lateness p50', 'p99', 'max', 'work p50', 'work p99', `drift (last ${EDGE} − first ${EDGE})`, 'drift (last − first tick)', 'trend (ms/min)', 'DurationWindow.summary() p50 / p99 / max'],
       perSession.map((s) => [
         s.code,
         s.packets,
