@@ -248,6 +248,29 @@ describe('live scoring protocol', () => {
     for (const d of [truth, zero, half]) d.client.ws.close();
   }, 30_000);
 
+  it('a client that floods (over 10× the packet rate) is throttled, then closed with 1008 and a reason; others lose nothing', async () => {
+    const healthy = new TestClient(`${t.ws}/stream/binary/flooded`);
+    const flood = new TestClient(`${t.ws}/stream/flooded?decoder=flooder`);
+    await flood.until(() => flood.messages.some((m) => m.type === 'data'), 'a packet');
+    const seq = flood.messages.find((m) => m.type === 'data').sequence_number;
+    const burst = JSON.stringify({ type: 'prediction', sequence_number: seq, vx: 1 });
+    const started = Date.now();
+    while (!flood.closed && Date.now() - started < 10_000) {
+      for (let i = 0; i < 150; i++) flood.ws.send(burst); // 3,000 a second against a limit of 400
+      await sleep(50);
+    }
+    expect(flood.closed?.code).toBe(1008);
+    expect(flood.closed?.reason).toMatch(/flooding/);
+    expect(Date.now() - started).toBeGreaterThan(4500);
+    const d = decoder(await scoreboard('flooded'), 'flooder');
+    expect(d.counts.throttled).toBeGreaterThan(1000);
+    expect(d.connected).toBe(false);
+    const seqs = healthy.messages.filter((m) => m.type === 'data').map((m) => m.sequence_number);
+    expect(seqs.length).toBeGreaterThan(150);
+    seqs.forEach((q, i) => i && expect(q).toBe(seqs[i - 1] + 1));
+    healthy.ws.close();
+  }, 20_000);
+
   it('a reset starts every decoder afresh (REST, studio, client message), and the studio’s scoreboard is the same data', async () => {
     const d = nodeDecoder(`${t.ws}/stream/resettable?decoder=r1`, (p) => ({ vx: p.kinematics.vx }));
     await d.client.until(() => d.client.messages.filter((m) => m.type === 'data').length >= 30, '30 packets');

@@ -378,6 +378,100 @@ describe('hostile WebSocket input', () => {
     await ref.check('client frames');
   });
 
+  it('random predictions (valid, duplicate, stale, unknown, malformed; JSON and MessagePack): no reply each, every one counted in exactly the right bucket, the stream goes on', async () => {
+    resetSessions();
+    const code = 'wsfz-preds';
+    t.engine.sessions.get(code) ?? t.engine.sessions.create(code);
+    // Packets of the session sent before the decoder connects are stale to it.
+    await new Promise((r) => setTimeout(r, 200));
+    const c = new TestClient(`${t.ws}/stream/binary/${code}?decoder=fuzzer`);
+    await c.until(() => c.packets.length >= 3, 'three packets');
+    const firstSeq = c.packets[0].sequence_number;
+    const expected = { invalid: 0, duplicates: 0, stale: 0, unknown: 0, accepted: 0, notPredictions: 0 };
+    const answered = new Set<number>();
+    const axisValue = fc.oneof(
+      { weight: 6, arbitrary: fc.double({ min: -500, max: 500, noNaN: true }) },
+      { weight: 2, arbitrary: fc.constant(null) },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.oneof(edgyNumber, nastyString, fc.boolean(), hostileObject) },
+    );
+    const seqKind = fc.constantFrom('seen', 'seen', 'seen', 'future', 'before', 'bad');
+    const badSeq = fc.oneof(fc.constantFrom(-1, 1.5, Number.NaN, Infinity, 2 ** 60), nastyString, fc.constant(null), hostileObject);
+    const prediction = fc.record({ kind: seqKind, bad: badSeq, pick: fc.nat(), axes: fc.tuple(axisValue, axisValue, axisValue, axisValue), latency: fc.option(fc.oneof(fc.double({ min: 0, max: 50, noNaN: true }), edgyNumber), { nil: undefined }), json: fc.boolean() });
+    const finiteOrAbsent = (v: unknown) => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v));
+    let sent = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(prediction, async (p) => {
+          const mark = logs.mark();
+          if (p.kind === 'seen' && p.pick % 2 === 0) {
+            // Half the answers are to a packet that has just arrived (the common case for a decoder).
+            const n = c.packets.length;
+            await c.until(() => c.packets.length > n, 'a new packet');
+          }
+          const seen = c.packets.map((x) => x.sequence_number);
+          const seq =
+            p.kind === 'seen' ? seen[p.pick % 2 === 0 ? seen.length - 1 : p.pick % seen.length] : p.kind === 'future' ? seen[seen.length - 1] + 100_000 + p.pick : p.kind === 'before' ? p.pick % Math.max(1, firstSeq) : p.bad;
+          const [x, y, vx, vy] = p.axes;
+          const msg: Record<string, unknown> = { type: 'prediction', sequence_number: seq, x, y, vx, vy, latency_ms: p.latency };
+          for (const k of Object.keys(msg)) if (msg[k] === undefined) delete msg[k];
+          const text = JSON.stringify(msg);
+          const bytes = p.json && text !== undefined ? null : Buffer.from(encodeMsgpack(msg));
+          // What the server receives: JSON turns NaN and ±Infinity into null.
+          let got: Record<string, any>;
+          try {
+            got = bytes ? (decodeMsgpack(bytes) as Record<string, any>) : JSON.parse(text!);
+          } catch {
+            // MessagePack the decoder refuses (a `__proto__` key): a bad message, not a prediction.
+            c.ws.send(bytes!, { binary: true });
+            expected.notPredictions++;
+            return;
+          }
+          // The server's rules, written again independently.
+          const values = [got.x, got.y, got.vx, got.vy];
+          const wellFormed =
+            typeof got.sequence_number === 'number' && Number.isSafeInteger(got.sequence_number) && got.sequence_number >= 0 &&
+            values.every(finiteOrAbsent) && values.some((v) => typeof v === 'number') &&
+            (got.latency_ms === undefined || got.latency_ms === null || (typeof got.latency_ms === 'number' && Number.isFinite(got.latency_ms) && got.latency_ms >= 0));
+          if (!wellFormed) expected.invalid++;
+          else if (p.kind === 'future') expected.unknown++;
+          else if (p.kind === 'before' && (seq as number) < firstSeq) expected.stale++;
+          else if (answered.has(seq as number)) expected.duplicates++;
+          else {
+            answered.add(seq as number);
+            expected.accepted++;
+          }
+          if (bytes) c.ws.send(bytes, { binary: true });
+          else c.ws.send(text!);
+          sent++;
+          tally.add('prediction');
+          logs.expectNoErrorsSince(mark, JSON.stringify(msg) ?? 'msg');
+        }),
+        { numRuns: runs(400) },
+      );
+      // Every prediction has been handled once the status of a later ping is back.
+      c.send({ type: 'ping' });
+      await c.until(() => c.messages.some((m) => m.type === 'status'), 'status');
+      expect(c.messages.filter((m) => m.type === 'status')).toHaveLength(1); // predictions get no reply
+      const reports = c.messages.filter((m) => m.type === 'error' && m.code === 'bad_prediction');
+      expect(reports.every((m) => m.count > 0)).toBe(true);
+      expect(c.messages.filter((m) => m.type === 'error' && m.code === 'bad_message')).toHaveLength(expected.notPredictions);
+      const d = t.server.scoring.scoreboard(t.engine.sessions.get(code)!).decoders.find((x) => x.name === 'fuzzer')!;
+      expect(d.counts.predictions).toBe(sent);
+      const { notPredictions, ...buckets } = expected;
+      expect({ invalid: d.counts.invalid, duplicates: d.counts.duplicates, stale: d.counts.stale, unknown: d.counts.unknown, accepted: d.latency.count }).toEqual(buckets);
+      expect(notPredictions).toBeLessThan(sent);
+      const before = c.packets.length;
+      await c.until(() => c.packets.length >= before + 3, 'packets go on', 5000);
+      expect(c.closed).toBeNull();
+      console.log(`[fuzz ws] predictions: ${JSON.stringify(expected)}; ${reports.length} error report(s)`);
+    } finally {
+      c.close();
+    }
+    await expectHealthy(t);
+    await ref.check('predictions');
+  });
+
   it('invalid UTF-8 in a text frame fails that connection with 1007 (RFC 6455 §8.1); nothing else is touched', async () => {
     await fc.assert(
       fc.asyncProperty(
