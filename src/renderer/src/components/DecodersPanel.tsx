@@ -14,6 +14,7 @@ import { formatCount, formatMs } from '../data/format.ts';
 import {
   DEFAULT_SORT,
   EVALUATE_LABELS,
+  MOVEMENT_WINDOW,
   formatLatency,
   formatRmse,
   formatScore,
@@ -60,7 +61,11 @@ export function DecodersPanel() {
             BLIND
           </span>
         )}
-        <span className="panel-meta" data-testid="decoders-evaluate" title="Which bins are scored (chosen when the session is created)">
+        <span
+          className="panel-meta"
+          data-testid="decoders-evaluate"
+          title={`Which bins are scored (chosen when the session is created)${scoreboard?.evaluate === 'movement' ? `: ${MOVEMENT_WINDOW}` : ''}`}
+        >
           {scoreboard ? `scored on ${EVALUATE_LABELS[scoreboard.evaluate]}` : selected ? 'waiting for scores…' : ''}
         </span>
       </header>
@@ -156,7 +161,8 @@ function ReferenceDecoder({ status, ready }: { status: ReferenceDecoderStatus | 
       <span className={`reference-status state-${status?.state ?? 'off'}`} data-testid="reference-status" title={status?.message ?? ''}>
         {status ? (
           <>
-            <b>{REFERENCE_STATE_TEXT[status.state]}</b> {status.message}
+            {/* "exited (code 0): …" says it already. */}
+            {!status.message.startsWith(status.state) && <b>{REFERENCE_STATE_TEXT[status.state]}</b>} {status.message}
           </>
         ) : (
           <span className="muted">not running</span>
@@ -199,7 +205,7 @@ function ScoreTable({ decoders, slotOf, window, order, onSort }: TableProps) {
         ))}
       </div>
       <div className="score-axes-head" aria-hidden>
-        per axis: R² · r · RMSE &nbsp;·&nbsp; per-trial R² strip, newest right
+        per axis: R² · r · RMSE &nbsp;·&nbsp; endpoint, R² of recent trials →
       </div>
       <div className="score-rows">
         {decoders.map((d) => (
@@ -254,7 +260,6 @@ const DecoderRow = memo(function DecoderRow({ d, slot, window }: { d: DecoderSum
           <span className="decoder-name" data-testid="decoder-name">
             {d.name}
           </span>
-          <span className={`badge badge-${d.endpoint}`}>{d.endpoint === 'binary' ? 'BIN' : d.endpoint === 'json' ? 'JSON' : 'REDIS'}</span>
           <i className={`dot ${d.connected ? 'dot-connected' : 'dot-gone'}`} title={d.connected ? 'connected' : 'disconnected'} aria-label={d.connected ? 'connected' : 'disconnected'} />
         </span>
         <span role="cell" className="num score-r2" data-testid="decoder-r2">
@@ -287,10 +292,15 @@ const DecoderRow = memo(function DecoderRow({ d, slot, window }: { d: DecoderSum
           );
         })}
       </div>
-      <div className="trial-strip" data-testid="trial-strip" aria-label="Combined R² of the recent trials">
-        {trials.map((t) => (
-          <i key={t.trialId} className="trial-cell" style={{ background: r2Color(t.r2) }} title={`trial ${t.trialId}: R² ${formatScore(t.r2)} · ${t.n} bins`} />
-        ))}
+      <div className="decoder-foot">
+        <span className={`badge badge-${d.endpoint}`} data-testid="decoder-endpoint" title={`${d.endpoint} from ${d.address}`}>
+          {d.endpoint === 'binary' ? 'BINARY' : d.endpoint === 'json' ? 'JSON' : 'REDIS'}
+        </span>
+        <span className="trial-strip" data-testid="trial-strip" aria-label="Combined R² of the recent trials">
+          {trials.map((t) => (
+            <i key={t.trialId} className="trial-cell" style={{ background: r2Color(t.r2) }} title={`trial ${t.trialId}: R² ${formatScore(t.r2)} · ${t.n} bins`} />
+          ))}
+        </span>
       </div>
       {open && (
         <dl className="decoder-details" data-testid="decoder-details">

@@ -31,7 +31,7 @@ export const DECODER_COLORS = [
   '#ff5c8a', // rose
   '#b48cff', // violet
   '#3ddc84', // green
-  '#ff9a5c', // salmon
+  '#d4d4d4', // silver
   '#4d7cff', // royal blue
   '#f26bff', // magenta
   '#2fd6c8', // turquoise

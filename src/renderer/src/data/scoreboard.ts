@@ -122,8 +122,11 @@ export function r2Color(r2: number | null | undefined): string {
 export const EVALUATE_LABELS: Readonly<Record<EvaluationWindow, string>> = {
   all: 'every bin',
   trials: 'bins in trials',
-  movement: 'movement (−250…+450 ms of move onset)',
+  movement: 'the movement window',
 };
+
+/** What the NLB's MC_Maze movement window is. */
+export const MOVEMENT_WINDOW = 'move onset −250 ms to +450 ms of each trial';
 
 /** The counts not in the table's columns, for a row's tooltip and details. */
 export function otherCounts(d: DecoderSummary): Array<[string, number]> {
