@@ -146,10 +146,24 @@ const CLOSE_NAMES: Record<number, string> = {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`phantomlink decoder: ${line}\n`);
 
+type Received = [data: WebSocket.RawData, isBinary: boolean];
+
+interface Opened {
+  ws: WebSocket;
+  /** Messages that arrived before the session's handler was attached (the metadata often does). */
+  early: Received[];
+  stopQueueing(): void;
+}
+
 /** Opens a socket, or rejects with the reason (error code or HTTP status). */
-function open(url: URL): Promise<WebSocket> {
+function open(url: URL): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5000 });
+    // The server sends the metadata right after the handshake, possibly in the same TCP segment:
+    // ws can emit it before the code awaiting this promise runs, so queue from the start.
+    const early: Received[] = [];
+    const queue = (data: WebSocket.RawData, isBinary: boolean) => early.push([data, isBinary]);
+    ws.on('message', queue);
     const fail = (e: Error & { code?: string }) => {
       ws.removeAllListeners();
       ws.on('error', () => {});
@@ -158,7 +172,7 @@ function open(url: URL): Promise<WebSocket> {
     };
     ws.once('open', () => {
       ws.removeListener('error', fail);
-      resolve(ws);
+      resolve({ ws, early, stopQueueing: () => ws.removeListener('message', queue) });
     });
     ws.once('error', fail);
     ws.once('unexpected-response', (_req, res) => fail(Object.assign(new Error(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()), { code: 'HTTP' })));
@@ -212,10 +226,10 @@ async function decode(opts: Options): Promise<number> {
   try {
     out(`phantomlink decoder "${opts.name}" (PhantomLink ${APP_VERSION}) → ${shown(opts.url)} (${opts.endpoint === 'binary' ? 'MessagePack' : 'JSON'})`);
     // Connect, retrying while nobody listens (the server may still be starting).
-    let ws: WebSocket | null = null;
-    for (let attempt = 0; !ws; attempt++) {
+    let opened: Opened | null = null;
+    for (let attempt = 0; !opened; attempt++) {
       try {
-        ws = await open(opts.url);
+        opened = await open(opts.url);
       } catch (e) {
         const code = (e as { code?: string }).code ?? '';
         const reason = code && code !== 'HTTP' ? `${code}: ${(e as Error).message}` : (e as Error).message;
@@ -229,7 +243,7 @@ async function decode(opts: Options): Promise<number> {
         if (stopping) return 0;
       }
     }
-    return await session(ws, opts, () => stopping, (f) => (wake = f));
+    return await session(opened, opts, () => stopping, (f) => (wake = f));
   } finally {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
@@ -237,7 +251,8 @@ async function decode(opts: Options): Promise<number> {
 }
 
 /** One connection, from hello to close. */
-function session(ws: WebSocket, opts: Options, stopping: () => string | null, onStop: (wake: () => void) => void): Promise<number> {
+function session(opened: Opened, opts: Options, stopping: () => string | null, onStop: (wake: () => void) => void): Promise<number> {
+  const { ws } = opened;
   const binary = opts.endpoint === 'binary';
   const send = (msg: unknown) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(binary ? encodeMsgpack(msg) : JSON.stringify(msg));
@@ -297,7 +312,7 @@ function session(ws: WebSocket, opts: Options, stopping: () => string | null, on
       setTimeout(() => ws.terminate(), 2000).unref();
     });
 
-    ws.on('message', (data, isBinary) => {
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       const arrival = performance.now();
       let msg: any;
       try {
@@ -329,7 +344,10 @@ function session(ws: WebSocket, opts: Options, stopping: () => string | null, on
           break; // status answers and anything newer: not ours
       }
       if (decoder.fatal) fatal(decoder.fatal);
-    });
+    };
+    opened.stopQueueing();
+    for (const [data, isBinary] of opened.early.splice(0)) onMessage(data, isBinary);
+    ws.on('message', onMessage);
     // Fit results arrive outside message handling: check for a failed fit between packets too.
     const poll = setInterval(() => decoder.fatal && !finished && fatal(decoder.fatal), 250);
     ws.on('error', (e) => err(`connection error: ${e.message}`));
