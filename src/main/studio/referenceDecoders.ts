@@ -11,6 +11,8 @@ interface Running {
   child: ChildProcess;
   lastLine: string;
   exited: boolean;
+  /** The studio asked it to stop (it then exits cleanly, by itself). */
+  stopping: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export class ReferenceDecoders {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const running: Running = { child, lastLine: 'starting…', exited: false };
+    const running: Running = { child, lastLine: 'starting…', exited: false, stopping: false };
     this.bySession.set(code, running);
     const keepLastLine = (chunk: Buffer) => {
       const line = chunk.toString('utf8').trim().split('\n').filter(Boolean).at(-1);
@@ -46,8 +48,7 @@ export class ReferenceDecoders {
     });
     child.on('exit', (codeOrNull, signal) => {
       running.exited = true;
-      if (signal !== 'SIGTERM') running.lastLine = `exited (${signal ?? `code ${codeOrNull}`}): ${running.lastLine}`;
-      else running.lastLine = 'stopped';
+      running.lastLine = running.stopping ? 'stopped' : `exited (${signal ?? `code ${codeOrNull}`}): ${running.lastLine}`;
       log.info('reference_decoder_exit', { session: code, code: codeOrNull, signal });
     });
     log.info('reference_decoder_started', { session: code, pid: child.pid });
@@ -55,7 +56,9 @@ export class ReferenceDecoders {
 
   stop(code: string): void {
     const r = this.bySession.get(code);
-    if (r && !r.exited) r.child.kill('SIGTERM');
+    if (!r || r.exited) return;
+    r.stopping = true;
+    r.child.kill('SIGTERM');
   }
 
   stopAll(): void {
