@@ -1,22 +1,25 @@
 /**
  * The layers of PhantomLink Studio, checked on every `npm test` (dependency-cruiser).
  *
- *   src/shared  ←  main/common  ←  main/dataset  ←  main/playback  ←  faces  ←  entry points
- *                                                    main/http  ↗
+ *   src/shared ← main/common ← main/dataset ← main/playback ← main/evaluation ← faces ← entry points
+ *                                                               main/http  ↗
  *
  * faces: main/streams (decoders), main/rest (REST, metrics), main/studio (StudioApi on the
  * engine); entry points: main/index.ts (Electron), main/cli.ts (headless) and main/server.ts,
- * which mounts the faces for both. The renderer and the preload see only src/shared.
+ * which mounts the faces for both. The renderer and the preload see only src/shared; so does
+ * src/decoder, the reference decoder, a client of the wire contract like any other.
  */
 const FACES = '(streams|rest|studio)';
 const ENTRY = 'src/main/(index|cli|server)[.]ts$';
 
 /** Everything in src/main above a layer: what that layer must not import. */
+const faces = FACES.slice(1, -1);
 const above = {
-  common: `^src/main/(dataset|playback|http|${FACES.slice(1, -1)})/|^${ENTRY}`,
-  dataset: `^src/main/(playback|http|${FACES.slice(1, -1)})/|^${ENTRY}`,
-  playback: `^src/main/(http|${FACES.slice(1, -1)})/|^${ENTRY}`,
-  http: `^src/main/(dataset|playback|${FACES.slice(1, -1)})/|^${ENTRY}`,
+  common: `^src/main/(dataset|playback|evaluation|http|${faces})/|^${ENTRY}`,
+  dataset: `^src/main/(playback|evaluation|http|${faces})/|^${ENTRY}`,
+  playback: `^src/main/(evaluation|http|${faces})/|^${ENTRY}`,
+  evaluation: `^src/main/(http|${faces})/|^${ENTRY}`,
+  http: `^src/main/(dataset|playback|evaluation|${faces})/|^${ENTRY}`,
 };
 
 module.exports = {
@@ -64,6 +67,13 @@ module.exports = {
       to: { path: above.playback },
     },
     {
+      name: 'evaluation-imports-no-face',
+      severity: 'error',
+      comment: 'main/evaluation scores what playback sent; the faces feed it predictions and read its scores.',
+      from: { path: '^src/main/evaluation/' },
+      to: { path: above.evaluation },
+    },
+    {
       name: 'http-knows-no-face',
       severity: 'error',
       comment: 'main/http is a plain listener and upgrade router; faces mount themselves on it.',
@@ -102,6 +112,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/preload/' },
       to: { path: '^src/', pathNot: '^src/(preload|shared)/' },
+    },
+    {
+      name: 'decoder-is-a-client',
+      severity: 'error',
+      comment: 'src/decoder speaks the wire contract like any external decoder: src/shared and itself only.',
+      from: { path: '^src/decoder/' },
+      to: { path: '^src/', pathNot: '^src/(decoder|shared)/' },
     },
     {
       name: 'electron-only-at-the-edges',

@@ -43,6 +43,8 @@ describe('layers', () => {
     file('src/main/server.ts', "import { s } from './studio/service.ts';\nexport const boot = s;\n");
     file('src/renderer/src/App.tsx', "import { Session } from '../../main/playback/session.ts';\nimport { env } from 'node:process';\nexport const App = [Session, env];\n");
     file('src/preload/index.ts', "import { log } from '../main/common/log.ts';\nexport const p = log;\n");
+    file('src/main/evaluation/scores.ts', "import { api } from '../rest/api.ts';\nexport const sc = api;\n");
+    file('src/decoder/cli.ts', "import { Session } from '../main/playback/session.ts';\nexport const d = Session;\n");
     file('test/helper.ts', 'export {};\n');
 
     const found = await violations(dir);
@@ -55,6 +57,8 @@ describe('layers', () => {
         'common-imports-no-layer-above',
         'dataset-imports-no-layer-above',
         'playback-imports-no-face',
+        'evaluation-imports-no-face',
+        'decoder-is-a-client',
         'http-knows-no-face',
         'faces-do-not-import-each-other',
         'faces-do-not-import-entry-points',
