@@ -155,7 +155,7 @@ async def decode(args):
                           f"combined {both:.3f}", flush=True)
                 else:
                     print("answering, but cannot score myself: no kinematics (blind session)", flush=True)
-    except websockets.ConnectionClosedError:
+    except websockets.ConnectionClosed:  # e.g. a send after we started closing, or a lost connection
         pass
     if not stopping:
         sys.exit(f"the server closed the connection: {ws.close_code} {ws.close_reason}")

@@ -233,14 +233,20 @@ async function decode(opts: Options): Promise<number> {
       } catch (e) {
         const code = (e as { code?: string }).code ?? '';
         const reason = code && code !== 'HTTP' ? `${code}: ${(e as Error).message}` : (e as Error).message;
-        if (stopping) return 0;
+        if (stopping) {
+          out(`${stopping}: stopped before connecting`);
+          return 0;
+        }
         if (!RETRYABLE.has(code) || attempt >= opts.retries) {
           err(`cannot reach ${shown(opts.url)} (${reason}) after ${attempt + 1} attempt(s): is the PhantomLink server running? (npx phantomlink serve)`);
           return 1;
         }
         out(`cannot reach ${shown(opts.url)} (${code}); retrying in 1 s (${attempt + 1}/${opts.retries})…`);
         await sleep(1000);
-        if (stopping) return 0;
+        if (stopping) {
+          out(`${stopping}: stopped before connecting`);
+          return 0;
+        }
       }
     }
     return await session(opened, opts, () => stopping, (f) => (wake = f));

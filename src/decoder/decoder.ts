@@ -222,7 +222,8 @@ export class ReferenceDecoder {
     if (samples.n < MIN_TRAINING_SAMPLES) {
       // Report once per training length, not per packet.
       if ((span - this.trainBins) % this.trainBins === 0) {
-        this.say(`only ${samples.n} bins with kinematics in ${span} bins (need ${MIN_TRAINING_SAMPLES}): still collecting… (does this dataset have behaviour?)`);
+        const hint = samples.n < span / 2 ? ' (most bins have no kinematics: does this dataset have behaviour?)' : '';
+        this.say(`only ${samples.n} usable bins in ${span} (need ${MIN_TRAINING_SAMPLES}): still collecting…${hint}`);
       }
       return;
     }
@@ -268,7 +269,11 @@ export class ReferenceDecoder {
     this.fitJob = null;
     this.samples = null;
     this.state = 'predicting';
-    const val = report.validation.length ? ` (validation R² ${report.validation.map((v) => `α=${v.alpha}: ${fmt(v.r2)}`).join(', ')})` : '';
+    const val = report.validation.length
+      ? ` (validation R² ${report.validation.map((v) => `α=${v.alpha}: ${fmt(v.r2)}`).join(', ')})`
+      : this.config.alpha === null
+        ? ' (too few bins to hold out a validation part: the default α)'
+        : ' (as given)';
     this.say(
       `trained on ${report.samples} bins in ${(report.fitMs / 1000).toFixed(2)} s (${where}): λ = ${report.alpha}·n = ${fmt(model.lambda, 1)}${val}; ` +
         `in-sample R² ${r2Text(report.inSample)}`,
