@@ -49,7 +49,7 @@ export function DecodersPanel() {
   if (presentation) {
     // The audience sees the leaderboard only when there is something on it.
     if (decoders.length === 0) return null;
-    return <Leaderboard decoders={sortDecoders(decoders, DEFAULT_SORT, scoreWindow)} slotOf={slotOf} window={scoreWindow} />;
+    return <Leaderboard decoders={sortDecoders(decoders, DEFAULT_SORT, scoreWindow)} slotOf={slotOf} scoreWindow={scoreWindow} />;
   }
 
   return (
@@ -101,7 +101,7 @@ export function DecodersPanel() {
           <code>{'{"type":"prediction","sequence_number":N,"vx":…,"vy":…}'}</code>.
         </p>
       ) : (
-        <ScoreTable decoders={sorted} slotOf={slotOf} window={scoreWindow} order={order} onSort={(k) => setOrder((o) => nextSort(o, k))} />
+        <ScoreTable decoders={sorted} slotOf={slotOf} scoreWindow={scoreWindow} order={order} onSort={(k) => setOrder((o) => nextSort(o, k))} />
       )}
     </section>
   );
@@ -175,7 +175,7 @@ function ReferenceDecoder({ status, ready }: { status: ReferenceDecoderStatus | 
 interface TableProps {
   decoders: DecoderSummary[];
   slotOf: ReadonlyMap<string, number>;
-  window: ScoreWindow;
+  scoreWindow: ScoreWindow;
   order: SortOrder;
   onSort: (key: SortKey) => void;
 }
@@ -189,7 +189,7 @@ const COLUMNS: Array<{ key: SortKey; label: string; title: string; num: boolean 
   { key: 'missing', label: 'Miss', title: 'Packets sent while connected that got no prediction within a second', num: true },
 ];
 
-function ScoreTable({ decoders, slotOf, window, order, onSort }: TableProps) {
+function ScoreTable({ decoders, slotOf, scoreWindow, order, onSort }: TableProps) {
   return (
     <div className="score-table" role="table" aria-label="Decoder scores" data-testid="score-table">
       <div className="score-row score-head" role="row">
@@ -209,7 +209,7 @@ function ScoreTable({ decoders, slotOf, window, order, onSort }: TableProps) {
       </div>
       <div className="score-rows">
         {decoders.map((d) => (
-          <DecoderRow key={d.id} d={d} slot={slotOf.get(d.id) ?? -1} window={window} />
+          <DecoderRow key={d.id} d={d} slot={slotOf.get(d.id) ?? -1} scoreWindow={scoreWindow} />
         ))}
       </div>
     </div>
@@ -228,10 +228,10 @@ function countsTitle(d: DecoderSummary): string {
 }
 
 /** One decoder: its main line, its axes, its trials; a click shows every count. */
-const DecoderRow = memo(function DecoderRow({ d, slot, window }: { d: DecoderSummary; slot: number; window: ScoreWindow }) {
+const DecoderRow = memo(function DecoderRow({ d, slot, scoreWindow }: { d: DecoderSummary; slot: number; scoreWindow: ScoreWindow }) {
   const [open, setOpen] = useState(false);
-  const scores = scoresOf(d, window);
-  const latency = latencyOf(d, window);
+  const scores = scoresOf(d, scoreWindow);
+  const latency = latencyOf(d, scoreWindow);
   const color = slot >= 0 ? DECODER_COLORS[slot] : undefined;
   const axes = scoredAxes(scores);
   const trials = d.trials.length > STRIP_TRIALS ? d.trials.slice(d.trials.length - STRIP_TRIALS) : d.trials;
@@ -325,12 +325,12 @@ const DecoderRow = memo(function DecoderRow({ d, slot, window }: { d: DecoderSum
 });
 
 /** Presentation mode: the ranking, large enough for the back of the room. */
-function Leaderboard({ decoders, slotOf, window }: { decoders: DecoderSummary[]; slotOf: ReadonlyMap<string, number>; window: ScoreWindow }) {
+function Leaderboard({ decoders, slotOf, scoreWindow }: { decoders: DecoderSummary[]; slotOf: ReadonlyMap<string, number>; scoreWindow: ScoreWindow }) {
   return (
     <section className="panel leaderboard" aria-label="Leaderboard" data-testid="leaderboard">
       <header className="panel-header">
         <h2>Leaderboard</h2>
-        <span className="panel-meta">{window === 'rolling' ? 'R², last 30 s' : 'R² since reset'} · latency p50</span>
+        <span className="panel-meta">{scoreWindow === 'rolling' ? 'R², last 30 s' : 'R² since reset'} · latency p50</span>
       </header>
       <ol className="leaderboard-rows">
         {decoders.slice(0, 8).map((d, i) => {
@@ -340,8 +340,8 @@ function Leaderboard({ decoders, slotOf, window }: { decoders: DecoderSummary[];
               <span className="leaderboard-rank">{i + 1}</span>
               <i className="leaderboard-swatch" style={slot >= 0 ? { background: DECODER_COLORS[slot] } : undefined} />
               <span className="leaderboard-name">{d.name}</span>
-              <span className="leaderboard-r2 num">{formatScore(scoresOf(d, window).r2)}</span>
-              <span className="leaderboard-latency num">{formatLatency(latencyOf(d, window).p50Ms)} ms</span>
+              <span className="leaderboard-r2 num">{formatScore(scoresOf(d, scoreWindow).r2)}</span>
+              <span className="leaderboard-latency num">{formatLatency(latencyOf(d, scoreWindow).p50Ms)} ms</span>
             </li>
           );
         })}
