@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { Engine } from '../src/main/playback/engine.ts';
 import { startServer } from '../src/main/server.ts';
 import { decodeMsgpack } from '../src/shared/codecs.ts';
+import { baseBytes } from '../src/main/dataset/baseBins.ts';
 
 // Read argv by hand: this file is also bundled and run without tsx (see load.ts).
 const argOf = (name: string): string | undefined => {
@@ -35,14 +36,15 @@ async function main(): Promise<void> {
   const cacheDir = argOf('cache-dir');
   // Engine.start's progress stages: 'preparing the built-in … recording' (before the cache
   // check / generation), 'open' (cache file ready), 'units' (h5wasm initialised, file open),
-  // 'trials', 'behavior', 'binning' (all read), 'done' (binned).
+  // 'trials' (spike times read), 'behavior' (trials read), 'binning' (spikes in base bins,
+  // behaviour read and summed in chunks), 'done' (trials binned).
   const names: Record<string, string> = {
     open: 'recording file ready (cache check, or generation)',
     units: 'h5wasm init + file opened',
-    trials: 'units read (spike times)',
+    trials: 'spike times read (a base bin per spike)',
     behavior: 'trials read',
-    binning: 'behaviour read',
-    done: 'binned',
+    binning: 'spikes → CSR; behaviour read + summed in chunks',
+    done: 'trials binned',
   };
   const engine = await Engine.start({
     preset,
@@ -76,7 +78,13 @@ async function main(): Promise<void> {
     first_packet_ms: marks[marks.length - 1].at_ms,
     max_rss_mb: ru.maxRSS / 1024,
     memory_at_end_mb: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, Math.round((v / 2 ** 20) * 10) / 10])),
-    dataset: { units: engine.dataset.numUnits, bins: engine.dataset.numBins, duration_s: engine.dataset.durationSeconds },
+    dataset: {
+      units: engine.dataset.numUnits,
+      bins: engine.dataset.numBins,
+      duration_s: engine.dataset.durationSeconds,
+      // What the dataset holds for the whole session: the 5 ms base representation.
+      base_mb: Math.round((baseBytes(engine.dataset.base) / 2 ** 20) * 10) / 10,
+    },
     cpu_ms: { user: ru.userCPUTime / 1000, system: ru.systemCPUTime / 1000 },
   };
   process.stdout.write(`LOAD_RESULT ${JSON.stringify(result)}\n`);
