@@ -327,8 +327,7 @@ describe.skipIf(missing !== null)('decoders in the studio (browser host)', () =>
 
     await tid(page, 'reference-toggle').click();
     await eventually(() => ref.getAttribute('data-state'), (s) => s === 'exited', 'the reference decoder to stop', 10_000, 100);
-    // Its last words (the engine's "stopped", or the decoder's own summary as it exits).
-    expect((await tid(page, 'reference-status').textContent())!.length).toBeGreaterThan(5);
+    expect(await tid(page, 'reference-status').textContent()).toContain('stopped');
     await waitAttr(row(page, 'reference'), 'data-connected', 'false', 10_000);
     expect(await tid(page, 'reference-toggle').textContent()).toContain('Reference decoder');
   }, 120_000);
