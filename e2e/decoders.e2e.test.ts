@@ -263,7 +263,7 @@ describe.skipIf(missing !== null)('decoders in the studio (browser host)', () =>
     const board = tid(page, 'leaderboard');
     await board.waitFor({ timeout: 5000 });
     await expect.poll(() => board.locator('[data-decoder-name]').count(), { timeout: 5000 }).toBe(3);
-    const big = await board.locator('.leaderboard-r2').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const big = Number(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid="leaderboard"] .leaderboard-r2')).fontSize)`));
     expect(big, 'R² numerals for a projector (px)').toBeGreaterThanOrEqual(36);
     expect(await tid(page, 'decoders-panel').count()).toBe(0);
     await sleep(1000);
