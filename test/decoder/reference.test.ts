@@ -195,6 +195,10 @@ describe.skipIf(!!fixtureMissing)('a dataset swap mid-stream', () => {
     const p = decoder('--url', t.ws, '--session', 'dec-swap', '--json', '--train-s', '5', '--every', '1', '--lambda', '1');
     await p.waitFor(/^predicting: answering every data packet/m);
     await p.waitFor(/^score: /m);
+    const row = await scoreboardRow('dec-swap', 'reference');
+    expect(row.endpoint).toBe('json');
+    expect(row.counts.predictions).toBeGreaterThan(0);
+    expect(row.counts).toMatchObject({ duplicates: 0, unknown: 0, invalid: 0, stale: 0 });
     await t.engine.openDataset(FIXTURE);
     await p.waitFor(/^dataset changed: pynapple_A8604-211122\.nwb, 3 channels \(was .*, 142\): dropping the model and retraining from scratch$/m);
     await p.waitFor(/^training: collecting 200 bins .*\(5 bins × 3 channels \+ bias = 16 features\)/m);
