@@ -202,10 +202,12 @@ describe.skipIf(!!fixtureMissing)('a dataset swap mid-stream', () => {
     await t.engine.openDataset(FIXTURE);
     await p.waitFor(/^dataset changed: pynapple_A8604-211122\.nwb, 3 channels \(was .*, 142\): dropping the model and retraining from scratch$/m);
     await p.waitFor(/^training: collecting 200 bins .*\(5 bins × 3 channels \+ bias = 16 features\)/m);
-    await sleep(1000);
+    // This fixture has no behaviour: nothing to train on, and the decoder says why.
+    await p.waitFor(/^only 0 usable bins in \d+ \(need 100\): still collecting… \(most bins have no kinematics: does this dataset have behaviour\?\)$/m);
     expect(p.exit, p.output).toBeNull();
     expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
     expect(p.stdout).toContain('SIGINT: closing the connection…');
-    expect(p.stderr, p.output).toBe('');
+    // The only complaint allowed: a prediction in flight during the swap, for a packet of the old timeline.
+    for (const line of p.stderr.split('\n').filter(Boolean)) expect(line, p.output).toMatch(/server says: \[bad_prediction\] 1 message refused .*too old/);
   });
 });
