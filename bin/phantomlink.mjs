@@ -7,13 +7,27 @@
 // plain Node. (Running the sources through a TS loader instead would push h5wasm's 4 MB
 // module through the loader too, costing ~600 MB of memory.)
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'phantomlink');
 mkdirSync(cacheDir, { recursive: true });
+// Bundles of runs that were killed before they could remove theirs.
+for (const name of readdirSync(cacheDir)) {
+  const pid = Number(/^cli-(\d+)\.mjs$/.exec(name)?.[1]);
+  if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(cacheDir, name), { force: true });
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
 // One file per process: concurrent runs never read each other's half-written bundle.
 const outfile = join(cacheDir, `cli-${process.pid}.mjs`);
 try {
