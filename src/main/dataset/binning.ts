@@ -2,8 +2,7 @@ import { BIN_US, binCount, binOf, binStartSeconds, firstBinFrom } from '../../sh
 import type { DatasetProvenance } from '../../shared/wire.ts';
 import { BASE_BIN_US, baseBinsPer, baseIndexOf, buildSpikeBase, SeriesAccumulator, type SeriesBase, type SpikeBase } from './baseBins.ts';
 import { BinnedDataset } from './dataset.ts';
-import { READ_CHUNK_ELEMENTS } from './nwbReader.ts';
-import { SeriesRejected, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource } from './source.ts';
+import { CHUNK_ELEMENTS, SeriesRejected, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource } from './source.ts';
 import type { Dataset, KinematicsSources, Target, Trial } from './types.ts';
 
 export type BinProgress = (stage: string, fraction: number) => void;
@@ -167,8 +166,8 @@ interface Job {
   differentiate: boolean;
 }
 
-/** Rows per chunk of a behaviour pass. */
-const CHUNK_ROWS = READ_CHUNK_ELEMENTS / 2;
+/** Rows per chunk of a behaviour pass (x and y of a row are two elements). */
+const CHUNK_ROWS = CHUNK_ELEMENTS / 2;
 
 function sumIntoBaseBins(choice: BehaviorChoice, numBaseBins: number): { position: SeriesBase | null; velocity: SeriesBase | null } {
   const { position: p, velocity: v } = choice;

@@ -2,13 +2,13 @@ import { posix } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group, Metadata } from 'h5wasm/node';
 import { DatasetError } from './errors.ts';
 import { loadH5wasm, openHdf5 } from './h5.ts';
-import { spikeTimesProblem, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource, type TrialColumn } from './source.ts';
+import { CHUNK_ELEMENTS, spikeTimesProblem, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource, type TrialColumn } from './source.ts';
 
 /**
- * Rows per slice of a big dataset (spike times, behaviour series): a few MB at most, so neither
- * h5wasm's WASM heap (which never shrinks) nor the JS copies grow with the recording.
+ * Elements per slice of a big dataset (spike times, behaviour series): 2 MB of float64, so
+ * neither h5wasm's WASM heap (which never shrinks) nor the JS buffers grow with the recording.
  */
-export const READ_CHUNK_ELEMENTS = 1 << 18;
+const READ_CHUNK_ELEMENTS = CHUNK_ELEMENTS;
 
 /** h5wasm's WASM module (what `h5wasm.ready` resolves to): its low-level read into a buffer of ours. */
 type H5Module = Awaited<Awaited<ReturnType<typeof loadH5wasm>>['ready']>;

@@ -4,6 +4,9 @@
  * over in chunks, so nothing the size of a whole series has to be held at once.
  * Times are seconds on the recording's clock.
  */
+/** Elements a source hands over per chunk, and binning reads per chunk (2 MB of float64). */
+export const CHUNK_ELEMENTS = 1 << 18;
+
 export interface RecordingSource {
   /** Absolute path (or a name for an in-memory recording). */
   readonly path: string;
