@@ -177,7 +177,8 @@ export function LiveChart(props: LiveChartProps) {
       series: [
         {},
         ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } })),
-        ...decoded.map((d) => ({ label: d.label, stroke: DECODER_COLORS[d.slot], width: DECODED_WIDTH, dash: d.dashed ? DECODED_DASH : undefined, points: { show: false } })),
+        // `auto: false`: uPlot need not scan them for a range the truth sets anyway.
+        ...decoded.map((d) => ({ label: d.label, stroke: DECODER_COLORS[d.slot], width: DECODED_WIDTH, dash: d.dashed ? DECODED_DASH : undefined, auto: false, points: { show: false } })),
       ],
     };
     v.decoded = decoded;
