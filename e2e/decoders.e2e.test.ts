@@ -220,6 +220,8 @@ describe.skipIf(missing !== null)('decoders in the studio (browser host)', () =>
     await sleep(1500);
     await page.screenshot({ path: shot('default') });
     await tid(page, 'decoders-panel').screenshot({ path: shot('panel') });
+    await page.locator('.workspace-panel').screenshot({ path: shot('workspace') });
+    await page.locator('section[aria-label="Velocity"]').screenshot({ path: shot('velocity') });
   }, 120_000);
 
   it('the table sorts by a column and back; colours stay with their decoders', async () => {
