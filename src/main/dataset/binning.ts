@@ -203,16 +203,23 @@ function runPass(jobs: Job[], numBaseBins: number): void {
   const maxCols = Math.max(...jobs.map((j) => j.series.columns));
   const bins = new Float64Array(CHUNK_ROWS);
   const derived = new Float64Array(CHUNK_ROWS * maxCols);
+  // A source's arrays are valid until its next read: the finite difference keeps the times.
+  const times = overlap ? new Float64Array(CHUNK_ROWS + 2) : null;
   const chunks = new Map<SeriesSource, { data: Float64Array; lo: number }>();
   let prev = NaN;
   for (let r0 = 0; r0 < maxRows; r0 += CHUNK_ROWS) {
     const r1 = Math.min(maxRows, r0 + CHUNK_ROWS);
     const lo = Math.max(0, r0 - overlap);
-    const ts = clock.readTimestamps(lo, Math.min(maxRows, r1 + overlap));
+    let ts = clock.readTimestamps(lo, Math.min(maxRows, r1 + overlap));
     const bad = baseBinsOf(ts, r0 - lo, r1 - r0, prev, r0 > 0, bins, numBaseBins);
     if (bad >= 0) throw rejectFrom(jobs, r0 + bad);
     prev = ts[r1 - 1 - lo];
-    // Each series' rows of this chunk, read once (with the overlap when it is differentiated).
+    if (times) {
+      times.set(ts);
+      ts = times;
+    }
+    // Each series' rows of this chunk, read once (with the overlap when it is differentiated)
+    // and used before the next read.
     chunks.clear();
     for (const job of jobs) {
       const s = job.series;

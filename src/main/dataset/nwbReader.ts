@@ -384,15 +384,15 @@ class NwbSeries implements SeriesSource {
 }
 
 /**
- * Reads row slices of one dataset into a buffer of its own, reused from slice to slice: the
- * returned array is valid until the next read. Float64 data (what MC_Maze stores) goes straight
- * from HDF5 into a WASM buffer allocated once and is copied out once, so a pass over a big
- * series allocates nothing per slice; other dtypes go through h5wasm's `slice` and are converted.
+ * Reads row slices of one dataset. Float64 data (what MC_Maze stores) goes straight from HDF5
+ * into a WASM buffer allocated once, and the returned array is a view of it: no copy, nothing
+ * allocated per slice. The view is valid until the next read through h5wasm (a read may grow
+ * the WASM memory, which detaches every view of it). Other dtypes go through h5wasm's `slice`
+ * and are converted into a fresh array.
  */
 class RowReader {
   private ptr = 0;
   private capacity = 0;
-  private out = new Float64Array(0);
   private readonly direct: boolean;
   private readonly twoD: boolean;
 
@@ -416,25 +416,21 @@ class RowReader {
       this.ptr = this.module._malloc(n * 8);
       if (this.ptr === 0) throw new Error(`${this.ds.path}: cannot allocate ${n * 8} bytes in the WASM heap`);
       this.capacity = n;
-      this.out = new Float64Array(n);
     }
     const rows = BigInt(to - from);
     const count = this.twoD ? [rows, BigInt(this.columns)] : [rows];
     const offset = this.twoD ? [BigInt(from), 0n] : [BigInt(from)];
     const strides = this.twoD ? [1n, 1n] : [1n];
     this.module.get_dataset_data(this.ds.file_id, this.ds.path, count, offset, strides, BigInt(this.ptr));
-    // A fresh view: the WASM memory may have grown (and moved) since the last read.
-    const out = this.out.subarray(0, n);
-    out.set(new Float64Array(this.module.HEAPU8.buffer, this.ptr, n));
-    return out;
+    // A fresh view after the read: the WASM memory may have grown (and moved) meanwhile.
+    return new Float64Array(this.module.HEAPU8.buffer, this.ptr, n);
   }
 
-  /** Releases the buffers (a later read allocates them again). */
+  /** Releases the buffer (a later read allocates it again). */
   free(): void {
     if (this.ptr !== 0) this.module._free(this.ptr);
     this.ptr = 0;
     this.capacity = 0;
-    this.out = new Float64Array(0);
   }
 }
 

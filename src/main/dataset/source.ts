@@ -20,7 +20,7 @@ export interface RecordingSource {
   /**
    * Every unit's spike times, unit after unit, in chunks: `visit(times, first)` receives spikes
    * first .. first + times.length - 1. Refuses (DatasetError) NaN, negative or infinite times.
-   * `times` is only valid during the call.
+   * `times` is only valid during the call (which must not read from the source).
    */
   readSpikeTimes(visit: (times: Float64Array, first: number) => void): void;
   /** null: no trials table. */
@@ -55,13 +55,13 @@ export interface SeriesSource {
   readonly timestampsKey: string;
   /**
    * Sample times of rows [from, to), as stored (binning checks that they increase). The array
-   * may be a buffer the source reuses: valid until the next readTimestamps of this series.
+   * may be a view of the reader's buffer (or the source's own data: read it, do not write it):
+   * valid until the next read from this source, of any series or of spike times.
    */
   readTimestamps(from: number, to: number): Float64Array;
   /**
-   * Rows [from, to) × columns, row-major, with the file's conversion and offset applied. The
-   * array may be a buffer the source reuses (or the source's own data: read it, do not write
-   * it): valid until the next readData of this series.
+   * Rows [from, to) × columns, row-major, with the file's conversion and offset applied. Valid
+   * as long as readTimestamps' arrays (until the next read from this source); do not write it.
    */
   readData(from: number, to: number): Float64Array;
   /** The last finite sample time, -Infinity when there is none. */
