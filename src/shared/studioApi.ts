@@ -182,7 +182,7 @@ export interface DecoderCounts {
   predictions: number;
   /** Predictions scored (a bin in the evaluation window with a finite truth). */
   evaluated: number;
-  /** Packets sent while connected that got no prediction within a second. */
+  /** Packets sent after the first one it answered that got no prediction within a second. */
   missing: number;
   /** Predictions that arrived after the session had sent its next packet. */
   late: number;

@@ -65,7 +65,7 @@ describe.skipIf(!pythonHas('numpy', 'sklearn', 'websockets', 'msgpack'))('live s
     await api(t.http, 'POST', '/api/sessions/create', { code: 'py-truth', speed: 4 });
     await runDecoder('truth', `${t.ws}/stream/binary/py-truth`, '--packets', '200', '--binary');
     const d = decoder(await scoreboard('py-truth'), 'py-truth');
-    expect(d.counts).toMatchObject({ predictions: 200, duplicates: 0, stale: 0, unknown: 0, invalid: 0 });
+    expect(d.counts).toMatchObject({ predictions: 200, missing: 0, duplicates: 0, stale: 0, unknown: 0, invalid: 0 });
     expect(d.counts.evaluated).toBeGreaterThan(150);
     for (const axis of ['x', 'y', 'vx', 'vy']) expect(d.cumulative.axes[axis].r2).toBe(1);
     expect(d.cumulative.r2_combined).toBe(1);
@@ -167,6 +167,25 @@ describe('live scoring protocol', () => {
     const d = decoder(await scoreboard('bad-preds'), 'bad');
     expect(d.counts).toMatchObject({ predictions: 6, duplicates: 1, unknown: 1, invalid: 3, stale: 0 });
     c.ws.close();
+  });
+
+  it('missing counts the packets left unanswered for a second after the first answer; a decoder still training misses nothing', async () => {
+    const training = new TestClient(`${t.ws}/stream/missing?decoder=trainee`);
+    const stopping = new TestClient(`${t.ws}/stream/missing?decoder=quitter`);
+    await stopping.until(() => stopping.packets.length >= 10, '10 packets');
+    for (const p of stopping.packets.slice(0, 10)) stopping.send({ type: 'prediction', sequence_number: p.sequence_number, vx: 0 });
+    const answeredUpTo = stopping.packets[9].sequence_number;
+    await sleep(2500);
+    await settled(stopping);
+    const board = await scoreboard('missing');
+    expect(decoder(board, 'trainee').counts.missing).toBe(0);
+    const lastSent = Math.max(...stopping.packets.map((p) => p.sequence_number));
+    const missing = decoder(board, 'quitter').counts.missing;
+    // Every packet after the tenth, but those of the last second: 40 a second at 1×.
+    expect(missing).toBeGreaterThanOrEqual(lastSent - answeredUpTo - 45);
+    expect(missing).toBeLessThanOrEqual(lastSent - answeredUpTo);
+    training.ws.close();
+    stopping.ws.close();
   });
 
   it('predictions for packets sent before the decoder connected or before a reset are stale', async () => {
@@ -274,6 +293,7 @@ describe('live scoring protocol', () => {
   it('a reset starts every decoder afresh (REST, studio, client message), and the studio’s scoreboard is the same data', async () => {
     const d = nodeDecoder(`${t.ws}/stream/resettable?decoder=r1`, (p) => ({ vx: p.kinematics.vx }));
     await d.client.until(() => d.client.messages.filter((m) => m.type === 'data').length >= 30, '30 packets');
+    d.stop(); // answers no more: both faces must show the same counts
     await settled(d.client);
     expect(decoder(await scoreboard('resettable'), 'r1').counts.predictions).toBeGreaterThan(20);
     const viaStudio = await new Promise<Scoreboard>((resolve) => {
@@ -291,11 +311,10 @@ describe('live scoring protocol', () => {
     expect(r.status).toBe(200);
     expect(decoder(r.body, 'r1').counts.predictions).toBe(0);
     await studio.invoke('resetScores', 'resettable');
-    expect(decoder(await scoreboard('resettable'), 'r1').counts.predictions).toBeLessThan(5);
+    expect(decoder(await scoreboard('resettable'), 'r1').counts.predictions).toBe(0);
     d.client.ws.send(JSON.stringify({ type: 'reset_scores' }));
     await settled(d.client);
-    expect(decoder(await scoreboard('resettable'), 'r1').counts.predictions).toBeLessThan(3);
-    d.stop();
+    expect(decoder(await scoreboard('resettable'), 'r1').counts.predictions).toBe(0);
     d.client.ws.close();
   });
 });

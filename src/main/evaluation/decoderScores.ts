@@ -100,8 +100,11 @@ export class DecoderScores {
   readonly answered = new Float64Array(SentLog.CAPACITY).fill(-1);
   /** Predictions for packets before this one are stale: sent before it connected or before a reset. */
   sinceSeq = 0;
-  /** Packets before this one have been checked for a missing answer. */
-  checkedUpTo = 0;
+  /**
+   * Packets before this one have been checked for a missing answer; -1 until the decoder
+   * answers its first packet (a decoder that trains first is not missing anything yet).
+   */
+  checkedUpTo = -1;
 
   /** Starts afresh from packet `sinceSeq` on. */
   reset(sinceSeq: number): void {
@@ -120,7 +123,7 @@ export class DecoderScores {
   restartAt(sinceSeq: number): void {
     this.answered.fill(-1);
     this.sinceSeq = sinceSeq;
-    this.checkedUpTo = sinceSeq;
+    this.checkedUpTo = -1;
   }
 
   /** Scores one axis of one prediction. */

@@ -133,6 +133,7 @@ export class SessionScoring implements SessionSubscriber {
     const ring = seq % s.answered.length;
     if (s.answered[ring] === seq) return (c.duplicates++, 'duplicate');
     s.answered[ring] = seq;
+    if (s.checkedUpTo < 0) s.checkedUpTo = seq;
 
     const latency = arrivalMs - log.sentAtMs(slot);
     s.latency.record(latency);
@@ -207,9 +208,13 @@ export class SessionScoring implements SessionSubscriber {
     });
   }
 
-  /** Counts the packets sent over MISSING_AFTER_MS ago that the decoder has not answered. */
+  /**
+   * Counts the packets sent over MISSING_AFTER_MS ago that the decoder has not answered, from
+   * the first packet it answered on.
+   */
   private sweep(d: Decoder, nowMs: number): void {
     const s = d.scores;
+    if (s.checkedUpTo < 0) return;
     const log = this.session.sent;
     for (let seq = s.checkedUpTo; seq <= log.last; seq++) {
       const slot = log.slotOf(seq);
