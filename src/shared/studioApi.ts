@@ -6,7 +6,7 @@
  * transports, and main's handlers, are typed from the maps below, so a channel name or a
  * payload that does not match fails to compile everywhere at once.
  */
-import type { Axis, ClientEndpoint, EvaluationWindow, PlaybackStatus, SessionFilters } from './wire.ts';
+import type { Axis, ClientEndpoint, EvaluationWindow, Perturbations, PlaybackStatus, SessionFilters } from './wire.ts';
 
 // ---------------------------------------------------------------- payloads
 
@@ -58,6 +58,8 @@ export interface PlaybackInfo {
   /** Packets carry no kinematics or intention (decoders cannot peek); scoring goes on. */
   blind: boolean;
   evaluate: EvaluationWindow;
+  /** Seeded stress on what decoders receive (the raster shows it too); null: the clean stream. */
+  perturbations: Perturbations | null;
 }
 
 /** The followed session, for the transport and plots. */
@@ -149,6 +151,7 @@ export interface CreateSessionRequest {
   paused?: boolean;
   blind?: boolean;
   evaluate?: EvaluationWindow;
+  perturbations?: Perturbations | null;
 }
 
 // ---------------------------------------------------------------- live scoring
@@ -254,6 +257,8 @@ export interface StudioCommandMap {
   setSpeed: { args: [code: string, speed: number]; result: PlaybackSnapshot };
   setLoop: { args: [code: string, loop: boolean]; result: PlaybackSnapshot };
   setFilters: { args: [code: string, filters: SessionFilters]; result: PlaybackSnapshot };
+  /** Puts the stream under seeded stress, changes it, or (null) restores the clean stream. */
+  setPerturbations: { args: [code: string, perturbations: Perturbations | null]; result: PlaybackSnapshot };
   getPlayback: { args: [code: string]; result: PlaybackSnapshot };
   /** Opens a file by path (browser host) — Electron's File › Open uses `chooseDataset`. */
   openDataset: { args: [path: string]; result: DatasetSummary };
@@ -315,6 +320,7 @@ export const STUDIO_COMMANDS = [
   'setSpeed',
   'setLoop',
   'setFilters',
+  'setPerturbations',
   'getPlayback',
   'openDataset',
   'chooseDataset',

@@ -28,7 +28,36 @@ export interface StreamMetadata {
   blind: boolean;
   /** Which bins decoders' predictions are scored on. */
   evaluate: EvaluationWindow;
+  /** What is done to the stream (null: nothing). Hidden in blind sessions. */
+  perturbations: Perturbations | null;
 }
+
+/**
+ * Seeded stress applied to the packets about to be sent, never to the dataset; scoring still
+ * compares with the unperturbed truth. Every kind is optional and they compose. Times (`at_s`,
+ * `period_s`) are seconds of the session's stream (sequence_number × bin width), so the same
+ * seed and settings give the same packets.
+ */
+export interface Perturbations {
+  seed: number;
+  /** Channels silenced: a list, or a fraction chosen from the seed; from `at_s` on. */
+  dropout?: { channels?: number[]; fraction?: number; at_s?: number };
+  /** The array moved: every channel reads its neighbour `shift` away, or a seeded permutation; from `at_s` on. */
+  shuffle?: { mode: 'shift' | 'permute'; shift?: number; at_s?: number };
+  /** Per-channel firing-rate gain drifting slowly: log-gain a random walk (sd `amount` after 60 s) or a sinusoid of amplitude `amount`. */
+  drift?: { mode: 'walk' | 'sine'; amount: number; period_s?: number };
+  /** Counts added to every channel: Poisson(`amount`) or round(Gaussian(0, `amount`)), never below zero. */
+  noise?: { mode: 'poisson' | 'gaussian'; amount: number };
+  /** All channels spike together now and then: `rate_hz` bursts a second, `count` spikes each. */
+  bursts?: { rate_hz: number; count: number };
+  /** Packets held back by a uniform random delay up to `max_ms`; order kept. */
+  jitter?: { max_ms: number };
+  /** A fraction of packets not sent: their sequence numbers are gaps, as real loss would be. */
+  loss?: { fraction: number };
+}
+
+export const PERTURBATION_KINDS = ['dropout', 'shuffle', 'drift', 'noise', 'bursts', 'jitter', 'loss'] as const;
+export type PerturbationKind = (typeof PERTURBATION_KINDS)[number];
 
 /**
  * Which bins are scored: every bin with a finite truth (`all`), only bins inside trials

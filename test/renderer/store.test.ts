@@ -43,6 +43,7 @@ function fakeHost() {
     trialStartsS: [0, 2, 4],
     blind: false,
     evaluate: 'all',
+    perturbations: null,
     ...more,
   });
   const summary = (s: PlaybackSnapshot): SessionSummary => ({
@@ -58,6 +59,7 @@ function fakeHost() {
     recordingTimeS: s.recordingTimeS,
     blind: s.blind,
     evaluate: s.evaluate,
+    perturbations: s.perturbations,
     streamUrl: `ws://h/stream/${s.code}`,
     binaryStreamUrl: `ws://h/stream/binary/${s.code}`,
   });

@@ -130,6 +130,8 @@ export class SessionScoring implements SessionSubscriber {
       if (seq > log.last) return (c.unknown++, 'unknown');
       return (c.stale++, 'stale');
     }
+    // A packet lost on purpose (stress): the decoder cannot have received it.
+    if (log.isLost(slot)) return (c.unknown++, 'unknown');
     const ring = seq % s.answered.length;
     if (s.answered[ring] === seq) return (c.duplicates++, 'duplicate');
     s.answered[ring] = seq;
@@ -218,9 +220,11 @@ export class SessionScoring implements SessionSubscriber {
     const log = this.session.sent;
     for (let seq = s.checkedUpTo; seq <= log.last; seq++) {
       const slot = log.slotOf(seq);
+      if (slot < 0 && !log.hasForgotten(seq)) break; // held back by jitter: not sent yet
       // An entry already gone from the log was sent long ago.
-      if (slot >= 0 && nowMs - log.sentAtMs(slot) < MISSING_AFTER_MS) break;
-      if (s.answered[seq % s.answered.length] !== seq) s.counts.missing++;
+      if (slot >= 0 && !log.isLost(slot) && nowMs - log.sentAtMs(slot) < MISSING_AFTER_MS) break;
+      const lost = slot >= 0 && log.isLost(slot);
+      if (!lost && s.answered[seq % s.answered.length] !== seq) s.counts.missing++;
       s.checkedUpTo = seq + 1;
     }
   }

@@ -50,6 +50,46 @@ export function settingsFrom(get: (name: string) => Raw): { blind?: boolean; eva
   return { ...(blind !== undefined && { blind }), ...(evaluate !== undefined && { evaluate }) };
 }
 
+/** The query parameters of perturbations, for stream URLs and REST queries. */
+export const PERTURBATION_PARAMETERS = ['seed', 'dropout', 'dropout_at', 'shuffle', 'shuffle_at', 'drift', 'noise', 'bursts', 'jitter', 'loss'];
+
+/**
+ * Perturbations written compactly as query parameters, turned into their object form (checked
+ * later, with every other edge's, by checkPerturbations):
+ * `seed=42&dropout=0.25` (or `dropout=ch:3,7,12`) `&dropout_at=30&shuffle=shift:2` (or
+ * `permute`) `&drift=walk:0.3` (or `sine:0.3:60`) `&noise=poisson:0.5` (or `gaussian:1`)
+ * `&bursts=0.5:10&jitter=20&loss=0.05`. Undefined when none is given.
+ */
+export function perturbationsFromQuery(get: (name: string) => Raw): Record<string, unknown> | undefined {
+  const raw = (name: string): string | undefined => {
+    const v = get(name);
+    return v === undefined || v === null || v === '' ? undefined : String(v).trim();
+  };
+  if (!PERTURBATION_PARAMETERS.some((k) => raw(k) !== undefined)) return undefined;
+  const number = (s: string | undefined) => (s === undefined || s === '' ? undefined : Number(s));
+  const parts = (name: string) => raw(name)?.split(':');
+  // Parts not given stay out of the object, so the check names only what is wrong.
+  const given = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const out: Record<string, unknown> = {};
+  if (raw('seed') !== undefined) out.seed = number(raw('seed'));
+  const dropout = raw('dropout');
+  if (dropout !== undefined) {
+    const which = dropout.startsWith('ch:') ? { channels: dropout.slice(3).split(',').map((c) => number(c.trim())) } : { fraction: number(dropout) };
+    out.dropout = given({ ...which, at_s: number(raw('dropout_at')) });
+  }
+  const shuffle = parts('shuffle');
+  if (shuffle) out.shuffle = given({ mode: shuffle[0], shift: number(shuffle[1]), at_s: number(raw('shuffle_at')) });
+  const drift = parts('drift');
+  if (drift) out.drift = given({ mode: drift[0], amount: number(drift[1]), period_s: number(drift[2]) });
+  const noise = parts('noise');
+  if (noise) out.noise = given({ mode: noise[0], amount: number(noise[1]) });
+  const bursts = parts('bursts');
+  if (bursts) out.bursts = given({ rate_hz: number(bursts[0]), count: number(bursts[1]) });
+  if (raw('jitter') !== undefined) out.jitter = { max_ms: number(raw('jitter')) };
+  if (raw('loss') !== undefined) out.loss = { fraction: number(raw('loss')) };
+  return out;
+}
+
 /** Reads `trial_id` / `target_id` from query parameters (or a body); rejects repeated parameters. */
 export function filtersFrom(get: (name: string) => Raw): SessionFilters {
   return { trial_id: optionalId('trial_id', get('trial_id')), target_id: optionalId('target_id', get('target_id')) };

@@ -73,6 +73,11 @@ export class PacketClock {
     return this.scheduler.now();
   }
 
+  /** A timer on the scheduler's clock (for packets held back by jitter); returns a cancel. */
+  setTimer(fn: () => void, ms: number): () => void {
+    return this.scheduler.setTimer(fn, ms);
+  }
+
   /** When the next packet is due (performance.now() ms); Infinity when stopped. */
   get nextDueMs(): number {
     return this.running ? this.anchorMs + this.n * this.periodMs : Infinity;
@@ -197,6 +202,10 @@ export class TickScheduler {
 
   now(): number {
     return this.time.now();
+  }
+
+  setTimer(fn: () => void, ms: number): () => void {
+    return this.time.setTimer(fn, ms);
   }
 
   /** The first grid point of `periodMs` in phase `slot` at or after `t`. */

@@ -17,7 +17,23 @@ export class SentLog {
     this.seqs[slot] = seq;
     this.bins[slot] = bin;
     this.sentAt[slot] = sentAtMs;
-    this.last = seq;
+    // Held packets (jitter) are recorded when they go out, after a later one may have been lost.
+    if (seq > this.last) this.last = seq;
+  }
+
+  /** A packet lost on purpose (a perturbation): its sequence number is a gap nobody received. */
+  recordLost(seq: number): void {
+    this.record(seq, -1, NaN);
+  }
+
+  /** Was the packet in this slot lost rather than sent? */
+  isLost(slot: number): boolean {
+    return this.bins[slot] < 0;
+  }
+
+  /** Has `seq` left the log (overwritten by packets CAPACITY later)? */
+  hasForgotten(seq: number): boolean {
+    return seq <= this.last - SentLog.CAPACITY;
   }
 
   /** The slot that holds `seq`, or -1 when it was never sent or has left the log. */

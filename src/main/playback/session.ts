@@ -10,12 +10,15 @@ import {
   type IntentionField,
   type KinematicsField,
   type PlaybackStatus,
+  type Perturbations,
   type SessionFilters,
   type StreamMetadata,
 } from '../../shared/wire.ts';
 import { PacketClock, type ClockTick, type PacketClockOptions } from './clock.ts';
 import { assertEvaluationWindow } from './evaluationWindow.ts';
 import { DurationWindow } from './durationWindow.ts';
+import { HeldPackets } from './heldPackets.ts';
+import { Perturber, checkPerturbations } from './perturbations.ts';
 import { SentLog } from './sentLog.ts';
 import { datasetMetadata } from './metadata.ts';
 import { PacketBuilder } from './packets.ts';
@@ -66,6 +69,8 @@ export interface SessionSettings {
 export const DEFAULT_SETTINGS: Readonly<SessionSettings> = Object.freeze({ blind: false, evaluate: 'all' });
 
 export interface SessionOptions extends Partial<SessionSettings> {
+  /** Seeded stress on the stream (checked: checkPerturbations); changeable later. */
+  perturbations?: Perturbations | null;
   speed?: number;
   loop?: boolean;
   /** Start paused instead of playing at once. */
@@ -94,6 +99,7 @@ export interface PlaybackState {
   packets_sent: number;
   blind: boolean;
   evaluate: EvaluationWindow;
+  perturbations: Perturbations | null;
 }
 
 export function assertSpeed(speed: number): void {
@@ -131,6 +137,8 @@ export class Session {
   private readonly subscribers = new Set<SessionSubscriber>();
   private readonly stateListeners = new Set<(s: PlaybackState) => void>();
   private closed = false;
+  private perturber: Perturber | null = null;
+  private readonly held: HeldPackets;
 
   constructor(
     readonly code: string,
@@ -149,6 +157,8 @@ export class Session {
     this.onLateness = opts.onLateness;
     this.clock = new PacketClock(this.tick, opts.clock);
     this.clock.setSpeed(this.speed);
+    this.held = new HeldPackets(this.clock);
+    this.perturber = this.makePerturber(checkPerturbations(opts.perturbations));
     this.status = 'paused';
     if (!opts.paused) this.play();
   }
@@ -269,6 +279,29 @@ export class Session {
     this.changed();
   }
 
+  /**
+   * Puts the stream under seeded stress, changes it, or (null) restores the clean stream from
+   * the next packet on; connected clients get new metadata. Throws ParamError (nothing changes).
+   */
+  setPerturbations(p: Perturbations | null): void {
+    this.perturber = this.makePerturber(checkPerturbations(p));
+    for (const s of this.subscribers) s.onMetadataChanged?.(this);
+    this.changed();
+  }
+
+  get perturbations(): Perturbations | null {
+    return this.perturber?.settings ?? null;
+  }
+
+  /** The channels dropout silences (a fraction is resolved from the seed); [] without dropout. */
+  silencedChannels(): number[] {
+    return this.perturber?.silencedChannels() ?? [];
+  }
+
+  private makePerturber(p: Perturbations | null): Perturber | null {
+    return p ? new Perturber(p, this.dataset.numUnits, binStartSeconds(1)) : null;
+  }
+
   /** Session-timeline seconds where trials start: every trial unfiltered, each range when filtered. */
   trialStartsSeconds(): number[] {
     const unfiltered = this._filters.trial_id === null && this._filters.target_id === null;
@@ -289,6 +322,7 @@ export class Session {
     this.builder = new PacketBuilder(dataset);
     this.timeline = timeline;
     this.sent.clear();
+    this.perturber = this.makePerturber(this.perturbations);
     if (this.cursor >= timeline.length) this.cursor = 0;
     for (const s of this.subscribers) s.onMetadataChanged?.(this);
     this.changed();
@@ -311,6 +345,7 @@ export class Session {
       filters: { ...this._filters },
       packets_sent: this.sequence,
       ...this.settings,
+      perturbations: this.perturbations,
     };
   }
 
@@ -323,6 +358,8 @@ export class Session {
       speed: this.speed,
       loop: this.loop,
       ...this.settings,
+      // A blind session hides what was done to it too.
+      perturbations: this.settings.blind ? null : this.perturbations,
     };
   }
 
@@ -331,6 +368,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.clock.stop();
+    this.held.clear();
     const subs = [...this.subscribers];
     this.subscribers.clear();
     for (const s of subs) s.onSessionClosed?.(code, reason);
@@ -371,10 +409,21 @@ export class Session {
     }
     const built = this.builder.build(bin, seq, Date.now() / 1000);
     const packet = this.settings.blind ? { ...built, kinematics: NULL_KINEMATICS, intention: NULL_INTENTION } : built;
+    const fate = this.perturber?.apply(packet, seq);
+    if (fate?.lost) {
+      this.sent.recordLost(seq);
+      this.recordLateness(tick.dueMs);
+      if (last) this.end();
+      return;
+    }
     for (const s of this.subscribers) s.prepare?.(packet);
-    return () => {
+    const send = () => {
       this.sent.record(seq, bin, this.clock.now());
       for (const s of this.subscribers) s.onPacket(packet);
+    };
+    return () => {
+      if (fate && (fate.holdMs > 0 || this.held.size > 0)) this.held.push(fate.holdMs, send);
+      else send();
       this.recordLateness(tick.dueMs);
       // The last packet went out: report the end now rather than one period later.
       if (last) this.end();

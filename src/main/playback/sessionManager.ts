@@ -2,6 +2,7 @@ import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
 import { Session, assertSpeed, type SessionOptions, type SessionSettings } from './session.ts';
 import { assertEvaluationWindow } from './evaluationWindow.ts';
+import { checkPerturbations } from './perturbations.ts';
 import { buildTimeline } from './timeline.ts';
 import { log } from '../common/log.ts';
 import { DomainError } from '../common/errors.ts';
@@ -89,6 +90,7 @@ export class SessionManager {
     const merged = { ...this.opts.sessionDefaults, ...opts };
     if (merged.speed !== undefined) assertSpeed(merged.speed);
     if (merged.evaluate !== undefined) assertEvaluationWindow(this.dataset, merged.evaluate);
+    checkPerturbations(merged.perturbations);
     buildTimeline(this.dataset, filters);
     this.makeRoom();
     const session = new Session(code, this.dataset, { ...filters }, {
@@ -107,10 +109,13 @@ export class SessionManager {
    * without filters or settings joins as is; one whose filters or settings differ from the
    * running session's is refused.
    */
-  join(code: string, filters: SessionFilters, settings: Partial<SessionSettings> = {}): Session {
+  join(code: string, filters: SessionFilters, settings: Partial<SessionSettings> = {}, perturbations?: unknown): Session {
     this.assertCode(code);
     const existing = this.sessions.get(code);
-    if (!existing) return this.create(code, filters, settings);
+    if (!existing) return this.create(code, filters, { ...settings, perturbations: checkPerturbations(perturbations) });
+    if (perturbations !== undefined && JSON.stringify(checkPerturbations(perturbations)) !== JSON.stringify(existing.perturbations)) {
+      throw new SessionError('settings_conflict', `session "${code}" is already playing with other perturbations; connect without them to join it, or use another session code`);
+    }
     const differs = (Object.keys(settings) as Array<keyof SessionSettings>).filter((k) => settings[k] !== existing.settings[k]);
     if (differs.length > 0) {
       const is = differs.map((k) => `${k}=${existing.settings[k]}`).join(', ');

@@ -5,7 +5,8 @@ import type { Trial } from '../dataset/types.ts';
 import type { Engine } from '../playback/engine.ts';
 import type { Session } from '../playback/session.ts';
 import type { WsUrls } from '../http/listener.ts';
-import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, requiredNumber, settingsFrom } from '../http/params.ts';
+import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, perturbationsFromQuery, requiredNumber, settingsFrom } from '../http/params.ts';
+import { checkPerturbations } from '../playback/perturbations.ts';
 import { Created, HttpError, Router, type RequestContext } from '../http/router.ts';
 import { toHttpError } from './errors.ts';
 import type { MetricsCollector } from './metrics.ts';
@@ -43,6 +44,7 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
       list_sessions: 'GET /api/sessions',
       session: 'GET|DELETE /api/sessions/{session_code}',
       decoders: 'GET /api/sessions/{session_code}/decoders (live scoreboard), POST …/decoders/reset',
+      perturbations: 'POST|DELETE /api/sessions/{session_code}/perturbations (seeded stress on the stream)',
       cleanup: 'POST /api/sessions/cleanup',
       metadata: 'GET /api/metadata',
       trials: 'GET /api/trials, /api/trials/{id}, /api/trials/by-target/{target_id}',
@@ -72,6 +74,7 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
       loop: optionalBool('loop', get('loop')),
       paused,
       ...settingsFrom(get),
+      perturbations: checkPerturbations(ctx.body.perturbations ?? perturbationsFromQuery(get)),
     });
     return new Created({ ...sessionJson(s, urls), message: 'Session created. Connect to stream_url or stream_url_binary.' });
   });
@@ -82,6 +85,18 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
     idle_ttl_s: sessions.idleTtlMs / 1000,
   }));
   r.on('GET', '/api/sessions/:code', (ctx) => sessionJson(sessions.require(ctx.params.code), urls));
+  r.on('POST', '/api/sessions/:code/perturbations', (ctx) => {
+    const s = sessions.require(ctx.params.code);
+    const body = Object.keys(ctx.body).length > 0 ? ctx.body : perturbationsFromQuery(fieldGetter({}, ctx.url.searchParams));
+    if (body === undefined) throw new ParamError('give the perturbations as a JSON body ({"seed": 1, "dropout": {"fraction": 0.2}, …}) or as query parameters');
+    s.setPerturbations(checkPerturbations(body));
+    return playbackJson(s);
+  });
+  r.on('DELETE', '/api/sessions/:code/perturbations', (ctx) => {
+    const s = sessions.require(ctx.params.code);
+    s.setPerturbations(null);
+    return playbackJson(s);
+  });
   r.on('GET', '/api/sessions/:code/decoders', (ctx) => scoreboardJson(scoring.scoreboard(sessions.require(ctx.params.code))));
   r.on('POST', '/api/sessions/:code/decoders/reset', (ctx) => {
     const s = sessions.require(ctx.params.code);

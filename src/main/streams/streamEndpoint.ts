@@ -9,7 +9,7 @@ import type { Session } from '../playback/session.ts';
 import type { SessionManager } from '../playback/sessionManager.ts';
 import { AccessGuard } from '../http/accessToken.ts';
 import type { UpgradeRoute, WsUrls } from '../http/listener.ts';
-import { filtersFrom, queryGetter, settingsFrom } from '../http/params.ts';
+import { PERTURBATION_PARAMETERS, filtersFrom, perturbationsFromQuery, queryGetter, settingsFrom } from '../http/params.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import { DecoderLink, checkDecoderName } from './decoderLink.ts';
 import { explainProtocolCloses } from '../http/wsProtocol.ts';
@@ -49,7 +49,7 @@ const PROBE_SLICE_MS = 50;
 
 const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
 /** What a stream URL may carry: filters and settings for a new session, the decoder's name, the token. */
-const QUERY_PARAMETERS = ['trial_id', 'target_id', 'blind', 'evaluate', 'decoder', 'token'];
+const QUERY_PARAMETERS = ['trial_id', 'target_id', 'blind', 'evaluate', ...PERTURBATION_PARAMETERS, 'decoder', 'token'];
 
 /**
  * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack), mounted on
@@ -192,7 +192,7 @@ export class StreamEndpoint implements UpgradeRoute {
         if (typeof checked !== 'string') throw new ParamError(`decoder: ${checked.problem}`);
         decoderName = checked;
       }
-      session = this.sessions.join(code, filtersFrom(query), settingsFrom(query));
+      session = this.sessions.join(code, filtersFrom(query), settingsFrom(query), perturbationsFromQuery(query));
     } catch (err) {
       const r = streamRefusal(err);
       if (r) return fail(r.close, r.code, r.message);

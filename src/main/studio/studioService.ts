@@ -90,6 +90,7 @@ export class StudioService {
           paused: req.paused,
           blind: req.blind,
           evaluate: req.evaluate,
+          perturbations: req.perturbations,
         });
         return sessionSummary(s, server);
       },
@@ -104,6 +105,7 @@ export class StudioService {
       setSpeed: (code, speed) => act(code, (s) => s.setSpeed(speed)),
       setLoop: (code, loop) => act(code, (s) => s.setLoop(loop)),
       setFilters: (code, filters) => act(code, (s) => s.setFilters(filters)),
+      setPerturbations: (code, p) => act(code, (s) => s.setPerturbations(p)),
       getPlayback: (code) => playbackSnapshot(sessions.require(code)),
       openDataset: (path) => openAndRemember(path),
       chooseDataset: async () => {

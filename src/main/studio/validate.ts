@@ -3,7 +3,8 @@
  * come from a renderer we do not trust to be well-formed: nothing reaches the engine unchecked.
  */
 import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
-import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type SessionFilters } from '../../shared/wire.ts';
+import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type Perturbations, type SessionFilters } from '../../shared/wire.ts';
+import { checkPerturbations } from '../playback/perturbations.ts';
 import { ParamError } from '../common/errors.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 
@@ -50,9 +51,11 @@ const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
   }
   return v as EvaluationWindow;
 };
+/** Checked by the engine's one rule for perturbations, whichever edge they come from. */
+const perturbations: Check<Perturbations | null> = (v) => checkPerturbations(v);
 const createRequest: Check<CreateSessionRequest> = (v, name) => {
   const o = plainObject(v, name);
-  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused', 'blind', 'evaluate']);
+  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused', 'blind', 'evaluate', 'perturbations']);
   const extra = Object.keys(o).filter((k) => !known.has(k));
   if (extra.length) throw new ParamError(`${name} has unknown field(s) ${extra.join(', ')}`);
   return {
@@ -63,6 +66,7 @@ const createRequest: Check<CreateSessionRequest> = (v, name) => {
     paused: optional(bool)(o.paused, `${name}.paused`),
     blind: optional(bool)(o.blind, `${name}.blind`),
     evaluate: optional(evaluationWindow)(o.evaluate, `${name}.evaluate`),
+    perturbations: perturbations(o.perturbations, `${name}.perturbations`),
   };
 };
 
@@ -81,6 +85,7 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   setSpeed: [code, finite],
   setLoop: [code, bool],
   setFilters: [code, filters],
+  setPerturbations: [code, perturbations],
   getPlayback: [code],
   openDataset: [path],
   chooseDataset: [],
