@@ -12,6 +12,14 @@ export const BIN_MS = 25;
 export const BIN_US = BIN_MS * 1000;
 export const FREQUENCY_HZ = 1000 / BIN_MS;
 
+/** The widths a session may stream at (ms); the packet rate follows (200, 100, 50, 40, 20 Hz). */
+export const BIN_WIDTHS_MS = [5, 10, 20, 25, 50] as const;
+export type BinWidthMs = (typeof BIN_WIDTHS_MS)[number];
+
+export function isBinWidth(ms: unknown): ms is BinWidthMs {
+  return (BIN_WIDTHS_MS as readonly unknown[]).includes(ms);
+}
+
 /** Seconds → integer microseconds, the unit every bin comparison is made in. */
 export function toMicros(seconds: number): number {
   return Math.round(seconds * 1e6);

@@ -58,6 +58,8 @@ export interface PlaybackInfo {
   /** Packets carry no kinematics or intention (decoders cannot peek); scoring goes on. */
   blind: boolean;
   evaluate: EvaluationWindow;
+  /** Width of a bin (5, 10, 20, 25 or 50 ms): packets go out at 1000 / binMs Hz at 1×. */
+  binMs: number;
   /** Seeded stress on what decoders receive (the raster shows it too); null: the clean stream. */
   perturbations: Perturbations | null;
 }
@@ -151,6 +153,7 @@ export interface CreateSessionRequest {
   paused?: boolean;
   blind?: boolean;
   evaluate?: EvaluationWindow;
+  binMs?: number;
   perturbations?: Perturbations | null;
 }
 

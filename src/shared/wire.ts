@@ -141,6 +141,8 @@ export interface DataPacket {
   bin_index: number;
   /** Start of the bin on the recording's clock, seconds. */
   time_s: number;
+  /** Packets a second at 1× (40 at the default 25 ms bins; spikes.bin_size_ms says the width). */
+  frequency_hz: number;
 }
 
 export interface ErrorMessage {

@@ -69,6 +69,35 @@ describe('perturbations at the edges', () => {
   });
 });
 
+describe('bin width at the edges', () => {
+  it('?bin_ms=10 streams 10 ms bins at 100 Hz, says so, and a truth decoder scores R² = 1 on them; REST and bad widths too', async () => {
+    const c = new TestClient(`${t.ws}/stream/binary/narrow?bin_ms=10&decoder=truth10`);
+    await c.until(() => c.packets.length >= 150, '150 packets');
+    expect(c.messages[0]).toMatchObject({ bin_size_ms: 10, frequency_hz: 100, data: { bin_size_ms: 10, frequency_hz: 100 } });
+    const arrivals = c.arrivals.slice(-100);
+    expect((arrivals[99] - arrivals[0]) / 99).toBeGreaterThan(7); // ~10 ms apart
+    expect((arrivals[99] - arrivals[0]) / 99).toBeLessThan(13);
+    for (const p of c.packets) {
+      expect(p.spikes.bin_size_ms).toBe(10);
+      expect(p.frequency_hz).toBe(100);
+      c.send({ type: 'prediction', sequence_number: p.sequence_number, vx: p.kinematics.vx, vy: p.kinematics.vy });
+    }
+    c.send({ type: 'ping' });
+    await c.until(() => c.messages.some((m) => m.type === 'status'), 'status');
+    const d = (await api(t.http, 'GET', '/api/sessions/narrow/decoders')).body.decoders[0];
+    expect(d.counts.evaluated).toBeGreaterThan(100);
+    expect(d.cumulative.r2_combined).toBe(1);
+    const r = await api(t.http, 'POST', '/api/sessions/create', { code: 'wide', bin_ms: 50 });
+    expect(r.body).toMatchObject({ bin_ms: 50 });
+    const bad = await api(t.http, 'POST', '/api/sessions/create', { code: 'odd', bin_ms: 7 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/bin_ms must be one of 5, 10, 20, 25, 50/);
+    const conflict = new TestClient(`${t.ws}/stream/narrow?bin_ms=25`);
+    expect((await conflict.closedWith()).code).toBe(4409);
+    c.ws.close();
+  });
+});
+
 describe('a decoder under stress', () => {
   let child: ChildProcess | null = null;
   afterAll(() => child?.kill('SIGTERM'));

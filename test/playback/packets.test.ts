@@ -22,6 +22,7 @@ describe('PacketBuilder', () => {
       trial_time_ms: 50,
       bin_index: 47,
       time_s: 1.175,
+      frequency_hz: 40,
     });
   });
 

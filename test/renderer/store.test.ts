@@ -43,6 +43,7 @@ function fakeHost() {
     trialStartsS: [0, 2, 4],
     blind: false,
     evaluate: 'all',
+    binMs: 25,
     perturbations: null,
     ...more,
   });
@@ -59,6 +60,7 @@ function fakeHost() {
     recordingTimeS: s.recordingTimeS,
     blind: s.blind,
     evaluate: s.evaluate,
+    binMs: s.binMs,
     perturbations: s.perturbations,
     streamUrl: `ws://h/stream/${s.code}`,
     binaryStreamUrl: `ws://h/stream/binary/${s.code}`,

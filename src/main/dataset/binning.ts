@@ -1,8 +1,9 @@
-import { BIN_US, binCount, binOf, binStartSeconds, firstBinFrom } from '../../shared/bins.ts';
+import { BIN_US, binCount, binOf, binStartSeconds } from '../../shared/bins.ts';
 import type { DatasetProvenance } from '../../shared/wire.ts';
 import { BASE_BIN_US, baseBinsPer, baseIndexOf, buildSpikeBase, SeriesAccumulator, type SeriesBase, type SpikeBase } from './baseBins.ts';
 import { BinnedDataset } from './dataset.ts';
 import { CHUNK_ELEMENTS, SeriesRejected, type BehaviorChoice, type RecordingSource, type RecordingTrials, type SeriesSource } from './source.ts';
+import { trialBins } from './trialBins.ts';
 import type { Dataset, KinematicsSources, Target, Trial } from './types.ts';
 
 export type BinProgress = (stage: string, fraction: number) => void;
@@ -290,39 +291,25 @@ function binTrials(
   durationSeconds: number,
   notes: string[],
 ): { trials: Trial[]; trialOfBin: Int32Array; targets: Target[] } {
-  const trialOfBin = new Int32Array(numBins).fill(-1);
   const trials: Trial[] = [];
   const targets: Target[] = [];
-  if (!t) return { trials, trialOfBin, targets };
+  if (!t) return { trials, trialOfBin: new Int32Array(numBins).fill(-1), targets };
 
   const targetByKey = new Map<string, Target>();
   const nanStops: number[] = [];
-  let overlapping = 0;
   const success = t.columns.find((c) => c.name === 'success') ?? null;
   const others = t.columns.filter((c) => c.name !== 'success');
 
-  for (let i = 0; i < t.count; i++) {
-    const startTime = t.startTime[i];
+  const spans = Array.from({ length: t.count }, (_, i) => {
     const stopTime = t.stopTime[i];
-    let effectiveStopTime = stopTime;
-    if (!Number.isFinite(stopTime)) {
-      // A NaN stop ends at the next trial's start; the last such trial at the end of the recording.
-      effectiveStopTime = i + 1 < t.count ? t.startTime[i + 1] : durationSeconds;
-      nanStops.push(i);
-    }
-    let firstBin = 0;
-    let endBin = 0;
-    if (Number.isFinite(startTime) && Number.isFinite(effectiveStopTime)) {
-      // Bin k is in the trial when start <= k·25 ms < stop, compared in integer microseconds.
-      firstBin = clamp(firstBinFrom(startTime), 0, numBins);
-      endBin = clamp(firstBinFrom(effectiveStopTime), firstBin, numBins);
-      for (let k = firstBin; k < endBin; k++) {
-        // Overlapping trials: the bin stays with the earlier row.
-        if (trialOfBin[k] === -1) trialOfBin[k] = i;
-        else overlapping++;
-      }
-    }
+    if (Number.isFinite(stopTime)) return { startTime: t.startTime[i], effectiveStopTime: stopTime };
+    // A NaN stop ends at the next trial's start; the last such trial at the end of the recording.
+    nanStops.push(i);
+    return { startTime: t.startTime[i], effectiveStopTime: i + 1 < t.count ? t.startTime[i + 1] : durationSeconds };
+  });
+  const bins = trialBins(spans, numBins, BIN_US);
 
+  for (let i = 0; i < t.count; i++) {
     let targetId: number | null = null;
     const tx = t.activeTarget?.x[i] ?? NaN;
     const ty = t.activeTarget?.y[i] ?? NaN;
@@ -347,11 +334,11 @@ function binTrials(
     trials.push({
       id: i,
       nwbId: t.ids[i],
-      startTime,
-      stopTime,
-      effectiveStopTime,
-      firstBin,
-      endBin,
+      startTime: spans[i].startTime,
+      stopTime: t.stopTime[i],
+      effectiveStopTime: spans[i].effectiveStopTime,
+      firstBin: bins.first[i],
+      endBin: bins.end[i],
       targetId,
       success: successOf(success, i),
       columns,
@@ -365,8 +352,8 @@ function binTrials(
   } else if (nanStops.length > 3) {
     notes.push(`${nanStops.length} trials have stop_time NaN: each ends at the next trial start (the last one at the end of the recording)`);
   }
-  if (overlapping > 0) notes.push(`trials overlap in ${overlapping} bins: such a bin belongs to the earlier trial`);
-  return { trials, trialOfBin, targets };
+  if (bins.overlapping > 0) notes.push(`trials overlap in ${bins.overlapping} bins: such a bin belongs to the earlier trial`);
+  return { trials, trialOfBin: bins.trialOfBin, targets };
 }
 
 function successOf(col: RecordingTrials['columns'][number] | null, i: number): boolean | null {
@@ -376,8 +363,4 @@ function successOf(col: RecordingTrials['columns'][number] | null, i: number): b
   // Written as uint8 by h5wasm-based writers (h5wasm cannot write HDF5 bools).
   if (typeof v === 'number') return Number.isFinite(v) ? v !== 0 : null;
   return null;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }

@@ -4,6 +4,29 @@ import type { BaseRecording, CountSink } from './baseBins.ts';
 export type { CountSink } from './baseBins.ts';
 
 /**
+ * The recording at one bin width, as a session streams it: bin k covers [k·width, (k+1)·width).
+ * Every width a session may use (5, 10, 20, 25, 50 ms) is derived from the same 5 ms base bins.
+ */
+export interface BinnedStream {
+  readonly binMs: number;
+  readonly binUs: number;
+  /** Whole bins in the recording at this width: floor(duration / width). */
+  readonly numBins: number;
+  /** Trial row of each bin, -1 outside trials. */
+  readonly trialOfBin: Int32Array;
+  /** First and one-past-last bin of trial row `trial` at this width. */
+  trialRange(trial: number): readonly [number, number];
+  /** Spike counts of bin `bin`, unit by unit, into out[0 .. numUnits) (overwritten). Exact. */
+  countsInto(bin: number, out: CountSink): void;
+  /**
+   * Kinematics of bin `bin`: means of the samples in the bin (a sample counts when all its
+   * coordinates are finite). NaN where the bin has no such sample, and everywhere when the file
+   * has no behaviour.
+   */
+  kinematicsAt(bin: number): BinKinematics;
+}
+
+/**
  * A recording loaded for streaming. Immutable: playback only reads it.
  * Bin k of the stream covers [k·25 ms, (k+1)·25 ms) of the NWB session clock.
  *
@@ -11,7 +34,7 @@ export type { CountSink } from './baseBins.ts';
  * and kinematics are derived from its base bins when a packet is built: a few dozen spikes
  * per bin. Any width that is a multiple of 5 ms can be derived the same way.
  */
-export interface Dataset {
+export interface Dataset extends BinnedStream {
   readonly provenance: DatasetProvenance;
   readonly numUnits: number;
   /** NWB unit ids in channel order. */
@@ -32,14 +55,8 @@ export interface Dataset {
   readonly notes: string[];
   /** The recording at the base resolution, from which every bin is derived. */
   readonly base: BaseRecording;
-  /** Spike counts of bin `bin`, unit by unit, into out[0 .. numUnits) (overwritten). Exact. */
-  countsInto(bin: number, out: CountSink): void;
-  /**
-   * Kinematics of bin `bin`: means of the samples in the bin (a sample counts when all its
-   * coordinates are finite). NaN where the bin has no such sample, and everywhere when the file
-   * has no behaviour.
-   */
-  kinematicsAt(bin: number): BinKinematics;
+  /** The recording at another width (made once per width; the 25 ms stream is the dataset itself). */
+  at(binMs: number): BinnedStream;
 }
 
 export interface KinematicsSources {

@@ -146,11 +146,11 @@ export class SessionScoring implements SessionSubscriber {
     const late = next >= 0 && arrivalMs > log.sentAtMs(next);
     if (late) c.late++;
 
-    const ds = this.session.currentDataset;
+    const stream = this.session.currentStream;
     const bin = log.binAt(slot);
-    const mask = evaluationMask(ds, this.session.settings.evaluate);
-    const truth = ds.kinematicsAt(bin);
-    const trial = ds.trialOfBin[bin];
+    const mask = evaluationMask(this.session.currentDataset, stream, this.session.settings.evaluate);
+    const truth = stream.kinematicsAt(bin);
+    const trial = stream.trialOfBin[bin];
     let scored = false;
     for (let a = 0; a < AXES.length; a++) {
       const axis = AXES[a];

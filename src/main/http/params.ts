@@ -2,6 +2,7 @@
 import { EVALUATION_WINDOWS, type EvaluationWindow, type SessionFilters } from '../../shared/wire.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 import { ParamError } from '../common/errors.ts';
+import { BIN_WIDTHS_MS, isBinWidth } from '../../shared/bins.ts';
 
 type Raw = unknown;
 
@@ -43,11 +44,13 @@ export function optionalEvaluationWindow(name: string, v: Raw): EvaluationWindow
   throw new ParamError(`${name} must be one of ${EVALUATION_WINDOWS.join(', ')} (got ${show(v)})`);
 }
 
-/** A session's settings (`blind`, `evaluate`) from query parameters or a body; absent ones stay undefined. */
-export function settingsFrom(get: (name: string) => Raw): { blind?: boolean; evaluate?: EvaluationWindow } {
+/** A session's settings (`blind`, `evaluate`, `bin_ms`) from query parameters or a body; absent ones stay undefined. */
+export function settingsFrom(get: (name: string) => Raw): { blind?: boolean; evaluate?: EvaluationWindow; bin_ms?: number } {
   const blind = optionalBool('blind', get('blind'));
   const evaluate = optionalEvaluationWindow('evaluate', get('evaluate'));
-  return { ...(blind !== undefined && { blind }), ...(evaluate !== undefined && { evaluate }) };
+  const binMs = optionalNumber('bin_ms', get('bin_ms'));
+  if (binMs !== undefined && !isBinWidth(binMs)) throw new ParamError(`bin_ms must be one of ${BIN_WIDTHS_MS.join(', ')} (got ${show(get('bin_ms'))})`);
+  return { ...(blind !== undefined && { blind }), ...(evaluate !== undefined && { evaluate }), ...(binMs !== undefined && { bin_ms: binMs }) };
 }
 
 /** The query parameters of perturbations, for stream URLs and REST queries. */

@@ -4,7 +4,7 @@ import { BIN_MS } from '../../shared/bins.ts';
 /**
  * Drift-free packet clocks on one process-wide scheduler.
  *
- * Packet n of a run is due at `anchor + n · 25 ms / speed`: absolute deadlines, never
+ * Packet n of a run is due at `anchor + n · width / speed` (25 ms by default): absolute deadlines, never
  * accumulated sleeps, so timer lateness never adds up (setInterval(25) falls ~0.3 ms behind per
  * tick on these machines).
  *
@@ -36,6 +36,8 @@ export interface ClockTick {
 export type TickHandler = (tick: ClockTick) => (() => void) | void;
 
 export interface PacketClockOptions {
+  /** Width of a bin: a packet is due every binMs / speed. Default 25. */
+  binMs?: number;
   /** Behind by more than this (e.g. after a suspended laptop), re-anchor instead of bursting. Default 1000. */
   maxCatchUpMs?: number;
   scheduler?: TickScheduler;
@@ -49,6 +51,7 @@ export class PacketClock {
   private slot = 0;
   private readonly maxCatchUpMs: number;
   private readonly scheduler: TickScheduler;
+  private readonly binMs: number;
   /** Times the clock gave up catching up and re-anchored. */
   reanchors = 0;
 
@@ -57,6 +60,7 @@ export class PacketClock {
     opts: PacketClockOptions = {},
   ) {
     this.maxCatchUpMs = opts.maxCatchUpMs ?? 1000;
+    this.binMs = opts.binMs ?? BIN_MS;
     this.scheduler = opts.scheduler ?? TickScheduler.shared;
   }
 
@@ -65,7 +69,7 @@ export class PacketClock {
   }
 
   get periodMs(): number {
-    return BIN_MS / this.speed;
+    return this.binMs / this.speed;
   }
 
   /** The scheduler's clock (performance.now() ms in production). */

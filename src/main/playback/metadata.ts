@@ -1,6 +1,5 @@
-import { BIN_MS, FREQUENCY_HZ } from '../../shared/bins.ts';
 import type { StreamMetadata } from '../../shared/wire.ts';
-import type { Dataset } from '../dataset/types.ts';
+import type { BinnedStream, Dataset } from '../dataset/types.ts';
 
 /** The dataset as decoders see it (snake_case, the guide's names): in every metadata message and in REST. */
 export type DatasetMetadata = Pick<
@@ -8,13 +7,14 @@ export type DatasetMetadata = Pick<
   'num_channels' | 'frequency_hz' | 'duration_seconds' | 'total_packets' | 'bin_size_ms' | 'unit_ids' | 'num_trials' | 'num_targets' | 'units'
 >;
 
-export function datasetMetadata(ds: Dataset): DatasetMetadata {
+/** At the width of `stream` (the dataset itself: 25 ms, 40 Hz). */
+export function datasetMetadata(ds: Dataset, stream: BinnedStream = ds): DatasetMetadata {
   return {
     num_channels: ds.numUnits,
-    frequency_hz: FREQUENCY_HZ,
+    frequency_hz: 1000 / stream.binMs,
     duration_seconds: ds.durationSeconds,
-    total_packets: ds.numBins,
-    bin_size_ms: BIN_MS,
+    total_packets: stream.numBins,
+    bin_size_ms: stream.binMs,
     unit_ids: ds.unitIds,
     num_trials: ds.trials.length,
     num_targets: ds.targets.length,

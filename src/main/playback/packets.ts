@@ -1,5 +1,5 @@
-import type { Dataset } from '../dataset/types.ts';
-import { BIN_MS, BIN_US, binStartSeconds, toMicros } from '../../shared/bins.ts';
+import type { BinnedStream, Dataset } from '../dataset/types.ts';
+import { binStartSeconds, toMicros } from '../../shared/bins.ts';
 import type { DataPacket, IntentionField, KinematicsField } from '../../shared/wire.ts';
 
 const NULL_INTENTION: Readonly<IntentionField> = Object.freeze({
@@ -23,25 +23,30 @@ export class PacketBuilder {
   /** channel_ids never change within a dataset: one shared array, never mutated. */
   private readonly channelIds: number[];
 
-  constructor(readonly dataset: Dataset) {
+  constructor(
+    readonly dataset: Dataset,
+    /** The bins it builds: the dataset at the session's width (the dataset itself at 25 ms). */
+    readonly stream: BinnedStream = dataset,
+  ) {
     this.channelIds = Array.from({ length: dataset.numUnits }, (_, i) => i);
   }
 
   build(bin: number, sequenceNumber: number, timestampSec: number): DataPacket {
     const ds = this.dataset;
+    const stream = this.stream;
     const n = ds.numUnits;
     const spikeCounts = new Array<number>(n);
-    ds.countsInto(bin, spikeCounts);
+    stream.countsInto(bin, spikeCounts);
 
     const kinematics = this.kinematics(bin);
-    const trialRow = ds.trialOfBin[bin];
+    const trialRow = stream.trialOfBin[bin];
     let intention: IntentionField = NULL_INTENTION;
     let trialId: number | null = null;
     let trialTimeMs: number | null = null;
     if (trialRow >= 0) {
       const trial = ds.trials[trialRow];
       trialId = trial.id;
-      trialTimeMs = (bin * BIN_US - toMicros(trial.startTime)) / 1000;
+      trialTimeMs = (bin * stream.binUs - toMicros(trial.startTime)) / 1000;
       if (trial.targetId !== null) {
         const target = ds.targets[trial.targetId];
         const { x, y } = kinematics;
@@ -58,19 +63,20 @@ export class PacketBuilder {
       type: 'data',
       timestamp: timestampSec,
       sequence_number: sequenceNumber,
-      spikes: { channel_ids: this.channelIds, spike_counts: spikeCounts, bin_size_ms: BIN_MS },
+      spikes: { channel_ids: this.channelIds, spike_counts: spikeCounts, bin_size_ms: stream.binMs },
       kinematics,
       intention,
       trial_id: trialId,
       trial_time_ms: trialTimeMs,
       bin_index: bin,
-      time_s: binStartSeconds(bin),
+      time_s: binStartSeconds(bin, stream.binUs),
+      frequency_hz: 1000 / stream.binMs,
     };
   }
 
   private kinematics(bin: number): KinematicsField {
     if (!this.dataset.kinematics) return { vx: null, vy: null, x: null, y: null };
-    const k = this.dataset.kinematicsAt(bin);
+    const k = this.stream.kinematicsAt(bin);
     return { vx: finiteOrNull(k.vx), vy: finiteOrNull(k.vy), x: finiteOrNull(k.x), y: finiteOrNull(k.y) };
   }
 }

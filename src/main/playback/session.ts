@@ -1,6 +1,6 @@
-import type { Dataset } from '../dataset/types.ts';
+import type { BinnedStream, Dataset } from '../dataset/types.ts';
 import { ParamError } from '../common/errors.ts';
-import { binOf, binStartSeconds } from '../../shared/bins.ts';
+import { BIN_MS, binOf, binStartSeconds, isBinWidth, BIN_WIDTHS_MS } from '../../shared/bins.ts';
 import {
   SPEED_MAX,
   SPEED_MIN,
@@ -64,9 +64,15 @@ export interface SessionSettings {
   blind: boolean;
   /** Which bins decoders are scored on. */
   evaluate: EvaluationWindow;
+  /** Width of a bin (ms): 5, 10, 20, 25 or 50; packets go out at 1000 / bin_ms Hz at 1×. */
+  bin_ms: number;
 }
 
-export const DEFAULT_SETTINGS: Readonly<SessionSettings> = Object.freeze({ blind: false, evaluate: 'all' });
+export const DEFAULT_SETTINGS: Readonly<SessionSettings> = Object.freeze({ blind: false, evaluate: 'all', bin_ms: BIN_MS });
+
+export function assertBinWidth(ms: unknown): asserts ms is number {
+  if (!isBinWidth(ms)) throw new ParamError(`bin_ms must be one of ${BIN_WIDTHS_MS.join(', ')} (got ${String(ms)})`);
+}
 
 export interface SessionOptions extends Partial<SessionSettings> {
   /** Seeded stress on the stream (checked: checkPerturbations); changeable later. */
@@ -99,6 +105,7 @@ export interface PlaybackState {
   packets_sent: number;
   blind: boolean;
   evaluate: EvaluationWindow;
+  bin_ms: number;
   perturbations: Perturbations | null;
 }
 
@@ -125,6 +132,8 @@ export class Session {
   readonly settings: Readonly<SessionSettings>;
 
   private dataset: Dataset;
+  /** The dataset at the session's bin width. */
+  private stream: BinnedStream;
   private builder: PacketBuilder;
   private timeline: Timeline;
   private cursor = 0;
@@ -147,15 +156,21 @@ export class Session {
     opts: SessionOptions = {},
   ) {
     this.dataset = dataset;
-    this.builder = new PacketBuilder(dataset);
-    this.timeline = buildTimeline(dataset, _filters); // throws FilterError: the session is never half-made
-    this.settings = Object.freeze({ blind: opts.blind ?? DEFAULT_SETTINGS.blind, evaluate: opts.evaluate ?? DEFAULT_SETTINGS.evaluate });
+    this.settings = Object.freeze({
+      blind: opts.blind ?? DEFAULT_SETTINGS.blind,
+      evaluate: opts.evaluate ?? DEFAULT_SETTINGS.evaluate,
+      bin_ms: opts.bin_ms ?? DEFAULT_SETTINGS.bin_ms,
+    });
+    assertBinWidth(this.settings.bin_ms);
     assertEvaluationWindow(dataset, this.settings.evaluate);
+    this.stream = dataset.at(this.settings.bin_ms);
+    this.builder = new PacketBuilder(dataset, this.stream);
+    this.timeline = buildTimeline(dataset, _filters, this.stream); // throws FilterError: the session is never half-made
     this.speed = opts.speed ?? 1;
     assertSpeed(this.speed);
     this.loop = opts.loop ?? true;
     this.onLateness = opts.onLateness;
-    this.clock = new PacketClock(this.tick, opts.clock);
+    this.clock = new PacketClock(this.tick, { ...opts.clock, binMs: this.settings.bin_ms });
     this.clock.setSpeed(this.speed);
     this.held = new HeldPackets(this.clock);
     this.perturber = this.makePerturber(checkPerturbations(opts.perturbations));
@@ -175,6 +190,11 @@ export class Session {
   /** The dataset the session plays (it changes when another file is opened). */
   get currentDataset(): Dataset {
     return this.dataset;
+  }
+
+  /** The dataset at the session's bin width: what its packets are built from. */
+  get currentStream(): BinnedStream {
+    return this.stream;
   }
 
   get clientCount(): number {
@@ -244,7 +264,7 @@ export class Session {
   /** Moves to `seconds` into the session timeline; the next packet plays from there. */
   seek(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) throw new ParamError(`position must be a number of seconds ≥ 0 (got ${seconds})`);
-    const pos = binOf(seconds);
+    const pos = binOf(seconds, this.stream.binUs);
     if (pos >= this.timeline.length) {
       throw new ParamError(`position ${seconds} s is past the end of the timeline (${this.timeline.durationSeconds} s)`);
     }
@@ -270,7 +290,7 @@ export class Session {
    * beginning; connected clients get new metadata at once. Throws FilterError (nothing changes).
    */
   setFilters(filters: SessionFilters): void {
-    const timeline = buildTimeline(this.dataset, filters);
+    const timeline = buildTimeline(this.dataset, filters, this.stream);
     this._filters = { trial_id: filters.trial_id, target_id: filters.target_id };
     this.timeline = timeline;
     this.cursor = 0;
@@ -299,27 +319,29 @@ export class Session {
   }
 
   private makePerturber(p: Perturbations | null): Perturber | null {
-    return p ? new Perturber(p, this.dataset.numUnits, binStartSeconds(1)) : null;
+    return p ? new Perturber(p, this.dataset.numUnits, binStartSeconds(1, this.stream.binUs)) : null;
   }
 
   /** Session-timeline seconds where trials start: every trial unfiltered, each range when filtered. */
   trialStartsSeconds(): number[] {
     const unfiltered = this._filters.trial_id === null && this._filters.target_id === null;
-    const starts = unfiltered ? this.dataset.trials.map((t) => t.firstBin) : this.timeline.rangeStarts();
-    return starts.map((p) => binStartSeconds(p));
+    const starts = unfiltered ? this.dataset.trials.map((t) => this.stream.trialRange(t.id)[0]) : this.timeline.rangeStarts();
+    return starts.map((p) => binStartSeconds(p, this.stream.binUs));
   }
 
   /** Swaps in a newly loaded dataset; filters the new dataset cannot honour are dropped. */
   setDataset(dataset: Dataset): void {
+    const stream = dataset.at(this.settings.bin_ms);
     let timeline: Timeline;
     try {
-      timeline = buildTimeline(dataset, this._filters);
+      timeline = buildTimeline(dataset, this._filters, stream);
     } catch {
       this._filters = { trial_id: null, target_id: null };
-      timeline = buildTimeline(dataset, this._filters);
+      timeline = buildTimeline(dataset, this._filters, stream);
     }
     this.dataset = dataset;
-    this.builder = new PacketBuilder(dataset);
+    this.stream = stream;
+    this.builder = new PacketBuilder(dataset, stream);
     this.timeline = timeline;
     this.sent.clear();
     this.perturber = this.makePerturber(this.perturbations);
@@ -334,12 +356,12 @@ export class Session {
     return {
       code: this.code,
       status: this.status,
-      position_s: binStartSeconds(this.cursor),
+      position_s: binStartSeconds(this.cursor, this.stream.binUs),
       duration_s: this.timeline.durationSeconds,
       position_packets: this.cursor,
       timeline_packets: this.timeline.length,
       bin_index: bin,
-      recording_time_s: binStartSeconds(bin),
+      recording_time_s: binStartSeconds(bin, this.stream.binUs),
       speed: this.speed,
       loop: this.loop,
       filters: { ...this._filters },
@@ -351,7 +373,7 @@ export class Session {
 
   metadata(): StreamMetadata {
     return {
-      ...datasetMetadata(this.dataset),
+      ...datasetMetadata(this.dataset, this.stream),
       timeline_packets: this.timeline.length,
       dataset: this.dataset.provenance,
       filters: { ...this._filters },

@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset/types.ts';
 import { CloseCode, isValidSessionCode, type SessionFilters } from '../../shared/wire.ts';
-import { Session, assertSpeed, type SessionOptions, type SessionSettings } from './session.ts';
+import { DEFAULT_SETTINGS, Session, assertBinWidth, assertSpeed, type SessionOptions, type SessionSettings } from './session.ts';
 import { assertEvaluationWindow } from './evaluationWindow.ts';
 import { checkPerturbations } from './perturbations.ts';
 import { buildTimeline } from './timeline.ts';
@@ -90,8 +90,9 @@ export class SessionManager {
     const merged = { ...this.opts.sessionDefaults, ...opts };
     if (merged.speed !== undefined) assertSpeed(merged.speed);
     if (merged.evaluate !== undefined) assertEvaluationWindow(this.dataset, merged.evaluate);
+    if (merged.bin_ms !== undefined) assertBinWidth(merged.bin_ms);
     checkPerturbations(merged.perturbations);
-    buildTimeline(this.dataset, filters);
+    buildTimeline(this.dataset, filters, this.dataset.at(merged.bin_ms ?? DEFAULT_SETTINGS.bin_ms));
     this.makeRoom();
     const session = new Session(code, this.dataset, { ...filters }, {
       ...this.opts.sessionDefaults,

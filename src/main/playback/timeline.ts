@@ -1,6 +1,6 @@
-import type { Dataset } from '../dataset/types.ts';
+import type { BinnedStream, Dataset } from '../dataset/types.ts';
 import { DomainError } from '../common/errors.ts';
-import { binStartSeconds } from '../../shared/bins.ts';
+import { BIN_US, binStartSeconds } from '../../shared/bins.ts';
 import type { SessionFilters } from '../../shared/wire.ts';
 
 /** A filter the dataset cannot honour. */
@@ -19,7 +19,11 @@ export class Timeline {
   private readonly ends: Int32Array;
   private readonly offsets: Int32Array;
 
-  constructor(ranges: Array<[number, number]>) {
+  constructor(
+    ranges: Array<readonly [number, number]>,
+    /** Width of a bin (the session's), for durations. */
+    private readonly binUs = BIN_US,
+  ) {
     const kept = ranges.filter(([s, e]) => e > s);
     this.starts = Int32Array.from(kept, (r) => r[0]);
     this.ends = Int32Array.from(kept, (r) => r[1]);
@@ -59,15 +63,16 @@ export class Timeline {
   }
 
   get durationSeconds(): number {
-    return binStartSeconds(this.length);
+    return binStartSeconds(this.length, this.binUs);
   }
 }
 
-export function buildTimeline(ds: Dataset, filters: SessionFilters): Timeline {
+/** The timeline of `filters` over the dataset's bins at the width of `stream` (25 ms: the dataset itself). */
+export function buildTimeline(ds: Dataset, filters: SessionFilters, stream: BinnedStream = ds): Timeline {
   const { trial_id: trialId, target_id: targetId } = filters;
   if (trialId === null && targetId === null) {
-    if (ds.numBins === 0) throw new FilterError('empty_timeline', 'the dataset has no bins to play');
-    return new Timeline([[0, ds.numBins]]);
+    if (stream.numBins === 0) throw new FilterError('empty_timeline', 'the dataset has no bins to play');
+    return new Timeline([[0, stream.numBins]], stream.binUs);
   }
   if (trialId !== null && (trialId < 0 || trialId >= ds.trials.length)) {
     throw new FilterError(
@@ -88,7 +93,7 @@ export function buildTimeline(ds: Dataset, filters: SessionFilters): Timeline {
   const trials = ds.trials.filter(
     (t) => (trialId === null || t.id === trialId) && (targetId === null || t.targetId === targetId),
   );
-  const timeline = new Timeline(trials.map((t) => [t.firstBin, Math.min(t.endBin, ds.numBins)]));
+  const timeline = new Timeline(trials.map((t) => stream.trialRange(t.id)), stream.binUs);
   if (timeline.length === 0) {
     const what =
       trialId !== null && targetId !== null

@@ -4,7 +4,6 @@ import type { ClientEndpoint, DataPacket, ErrorMessage, ServerMessage } from '..
 import { CloseCode } from '../../shared/wire.ts';
 import type { ClientInfo, Session, SessionSubscriber } from '../playback/session.ts';
 import { closeReason } from '../http/wsProtocol.ts';
-import { FREQUENCY_HZ } from '../../shared/bins.ts';
 import type { DecoderLink, LinkOwner } from './decoderLink.ts';
 import type { PacketEncoder } from './packetEncoder.ts';
 
@@ -91,7 +90,7 @@ export class StreamClient implements SessionSubscriber, LinkOwner {
   }
 
   packetRate(): number {
-    return FREQUENCY_HZ * this.session.playbackSpeed;
+    return (1000 / this.session.currentStream.binMs) * this.session.playbackSpeed;
   }
 
   describeClient(): ClientInfo {

@@ -49,7 +49,7 @@ const PROBE_SLICE_MS = 50;
 
 const STREAM_PATH = /^\/stream\/(?:(binary)\/)?([^/]*)\/?$/;
 /** What a stream URL may carry: filters and settings for a new session, the decoder's name, the token. */
-const QUERY_PARAMETERS = ['trial_id', 'target_id', 'blind', 'evaluate', ...PERTURBATION_PARAMETERS, 'decoder', 'token'];
+const QUERY_PARAMETERS = ['trial_id', 'target_id', 'bin_ms', 'blind', 'evaluate', ...PERTURBATION_PARAMETERS, 'decoder', 'token'];
 
 /**
  * `ws://…/stream/{code}` (JSON text) and `ws://…/stream/binary/{code}` (MessagePack), mounted on

@@ -41,7 +41,7 @@ export class StudioPacketFeed implements SessionSubscriber {
     const packet: StudioPacket = {
       seq: p.sequence_number,
       bin: p.bin_index,
-      positionS: binStartSeconds(session.state().position_packets - 1),
+      positionS: binStartSeconds(session.state().position_packets - 1, session.currentStream.binUs),
       counts: p.spikes.spike_counts,
       x: p.kinematics.x,
       y: p.kinematics.y,
@@ -71,12 +71,13 @@ export class StudioPacketFeed implements SessionSubscriber {
   /** The truth a blind session withholds from its packets. */
   private unblind(session: Session, packet: StudioPacket): void {
     const ds = session.currentDataset;
-    const k = ds.kinematicsAt(packet.bin);
+    const stream = session.currentStream;
+    const k = stream.kinematicsAt(packet.bin);
     packet.x = orNull(k.x);
     packet.y = orNull(k.y);
     packet.vx = orNull(k.vx);
     packet.vy = orNull(k.vy);
-    const trial = ds.trialOfBin[packet.bin];
+    const trial = stream.trialOfBin[packet.bin];
     packet.targetId = trial >= 0 ? ds.trials[trial].targetId : null;
   }
 

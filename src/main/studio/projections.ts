@@ -70,6 +70,7 @@ export function playbackInfo(s: Session): PlaybackInfo {
     recordingTimeS: st.recording_time_s,
     blind: st.blind,
     evaluate: st.evaluate,
+    binMs: st.bin_ms,
     perturbations: st.perturbations,
   };
 }

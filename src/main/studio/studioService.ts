@@ -90,6 +90,7 @@ export class StudioService {
           paused: req.paused,
           blind: req.blind,
           evaluate: req.evaluate,
+          bin_ms: req.binMs,
           perturbations: req.perturbations,
         });
         return sessionSummary(s, server);

@@ -5,6 +5,7 @@
 import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
 import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type Perturbations, type SessionFilters } from '../../shared/wire.ts';
 import { checkPerturbations } from '../playback/perturbations.ts';
+import { BIN_WIDTHS_MS, isBinWidth } from '../../shared/bins.ts';
 import { ParamError } from '../common/errors.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 
@@ -53,9 +54,13 @@ const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
 };
 /** Checked by the engine's one rule for perturbations, whichever edge they come from. */
 const perturbations: Check<Perturbations | null> = (v) => checkPerturbations(v);
+const binWidth: Check<number> = (v, name) => {
+  if (!isBinWidth(v)) throw new ParamError(`${name} must be one of ${BIN_WIDTHS_MS.join(', ')} (ms), got ${show(v)}`);
+  return v;
+};
 const createRequest: Check<CreateSessionRequest> = (v, name) => {
   const o = plainObject(v, name);
-  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused', 'blind', 'evaluate', 'perturbations']);
+  const known = new Set(['code', 'filters', 'speed', 'loop', 'paused', 'blind', 'evaluate', 'binMs', 'perturbations']);
   const extra = Object.keys(o).filter((k) => !known.has(k));
   if (extra.length) throw new ParamError(`${name} has unknown field(s) ${extra.join(', ')}`);
   return {
@@ -66,6 +71,7 @@ const createRequest: Check<CreateSessionRequest> = (v, name) => {
     paused: optional(bool)(o.paused, `${name}.paused`),
     blind: optional(bool)(o.blind, `${name}.blind`),
     evaluate: optional(evaluationWindow)(o.evaluate, `${name}.evaluate`),
+    binMs: optional(binWidth)(o.binMs, `${name}.binMs`),
     perturbations: perturbations(o.perturbations, `${name}.perturbations`),
   };
 };
