@@ -1,7 +1,10 @@
 /**
  * Timing benchmark: 10 sessions × 10 MessagePack clients on loopback.
  *
- *   node --max-semi-space-size=4 --import tsx bench/timing.ts [--quick] [--seconds N] [--sessions 10] [--per 10] [--phase aligned|spread]
+ *   node --max-semi-space-size=4 --import tsx bench/timing.ts [--quick] [--seconds N] [--sessions 10] [--per 10] [--phase aligned|spread] [--bin-ms 25]
+ *
+ * `--bin-ms 5|10|20|50` runs the sessions at another bin width (200, 100, 50, 20 packets a
+ * second); its results go to bench/results/timing-<width>ms.md unless --out says otherwise.
  *
  * The server (Engine with the built-in `default` recording + startServer on a free port) runs in
  * this process; the clients run in a separate process (bench/timing-clients.ts) and check every
@@ -30,6 +33,8 @@ const SECONDS = Number(arg('seconds') ?? (QUICK ? 10 : 60));
 const SESSIONS = Number(arg('sessions') ?? 10);
 const PER = Number(arg('per') ?? 10);
 const PHASE = (arg('phase') ?? 'aligned') as 'aligned' | 'spread';
+/** Bin width of every session (ms); the packet period at 1×. */
+const BIN = Number(arg('bin-ms') ?? BIN_MS);
 /** Optional OS priority (nice value, e.g. -10; needs root) for server and client processes: a diagnostic, off by default. */
 /** Optional PacketClock spinMs for every session (the SessionOptions.clock knob): a diagnostic, default = the engine's. */
 const SPIN_MS: number | null = null; // the shared TickScheduler has no per-session spin knob any more
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
   const wsUrl = server.url.replace(/^http/, 'ws');
 
   const codes = Array.from({ length: SESSIONS }, (_, i) => `bench-${i}`);
-  const records = codes.map((c, i) => Object.assign(instrument(engine.sessions.create(c, undefined, { paused: true })), { order: i }));
+  const records = codes.map((c, i) => Object.assign(instrument(engine.sessions.create(c, undefined, { paused: true, bin_ms: BIN })), { order: i }));
 
   const child = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'timing-clients.ts'), '--url', wsUrl, '--sessions', codes.join(','), '--per', String(PER), ...(PRIORITY !== null ? ['--priority', String(PRIORITY)] : [])], {
     cwd: REPO_ROOT,
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => {
       let next = 0;
       const step = () => {
-        while (next < records.length && performance.now() >= t0 + (next * BIN_MS) / SESSIONS) records[next++].session.play();
+        while (next < records.length && performance.now() >= t0 + (next * BIN) / SESSIONS) records[next++].session.play();
         if (next < records.length) setImmediate(step);
         else resolve();
       };
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
   }));
   const serverDriftMax = Math.max(...perSession.map((s) => Math.abs(s.drift_ms)));
   const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
-  const expectedTicks = Math.floor(wallMs / BIN_MS);
+  const expectedTicks = Math.floor(wallMs / BIN);
   const over1 = allLate.filter((v) => v > 1).length;
   const over5 = allLate.filter((v) => v > 5).length;
 
@@ -215,12 +220,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < c.seq.length; i++) {
       if (i > 0) intervals.push(c.arrival[i] - c.arrival[i - 1]);
       lat.push(c.arrival[i] + results.monoOffsetMs - (due[c.seq[i]] + serverOffset));
-      rel.push(c.arrival[i] - c.seq[i] * BIN_MS);
+      rel.push(c.arrival[i] - c.seq[i] * BIN);
     }
     receiveLatency.push(...lat);
     clientDrift.push(edgeDrift(rel));
     const n = c.seq.length - 1;
-    clientDriftRaw.push(c.arrival[n] - c.arrival[0] - (c.seq[n] - c.seq[0]) * BIN_MS);
+    clientDriftRaw.push(c.arrival[n] - c.arrival[0] - (c.seq[n] - c.seq[0]) * BIN);
   }
   const intervalsD = dist(intervals);
   const latencyD = dist(receiveLatency);
@@ -292,10 +297,10 @@ async function main(): Promise<void> {
     '',
     machineLine(machine),
     '',
-    `Run: ${SESSIONS} sessions × ${PER} MessagePack clients (${SESSIONS * PER} sockets) on loopback for ${fmt(wallMs / 1000, 1)} s, ` +
+    `Run: ${SESSIONS} sessions × ${PER} MessagePack clients (${SESSIONS * PER} sockets) at ${BIN} ms bins (${fmt(1000 / BIN, 0)} packets/s each) on loopback for ${fmt(wallMs / 1000, 1)} s, ` +
       `built-in \`default\` recording (${engine.dataset.numUnits} channels). Server (Engine + startServer) in the benchmark process, ` +
       `clients in a separate Node process on the same ${machine.cpus} cores. Session start: **${PHASE}** ` +
-      (PHASE === 'aligned' ? '(all sessions started in one loop: the worst case; the TickScheduler gives each a phase slot, 5 slots per period).' : `(session i starts at i × ${fmt(BIN_MS / SESSIONS, 1)} ms).`) +
+      (PHASE === 'aligned' ? '(all sessions started in one loop: the worst case; the TickScheduler gives each a phase slot, 5 slots per period).' : `(session i starts at i × ${fmt(BIN / SESSIONS, 1)} ms).`) +
       (SPIN_MS !== null ? ` Clock spinMs overridden to ${SPIN_MS} (diagnostic).` : ' Clock settings: the engine defaults.'),
     '',
     '## Goals',
@@ -388,16 +393,16 @@ async function main(): Promise<void> {
       ],
     ),
     '',
-    `Client drift, robust (median of (arrival − n·25 ms) over the last ${EDGE} packets minus the first ${EDGE}), per client: ` +
+    `Client drift, robust (median of (arrival − n·${BIN} ms) over the last ${EDGE} packets minus the first ${EDGE}), per client: ` +
       `median ${fmt(median(clientDrift), 3)} ms, worst ${fmt(clientDriftMax, 3)} ms.`,
   ].join('\n');
 
   console.log(md);
-  const file = writeResults('timing', md, {
+  const file = writeResults(BIN === BIN_MS ? 'timing' : `timing-${BIN}ms`, md, {
     benchmark: 'timing',
     quick: QUICK,
     machine,
-    config: { seconds: SECONDS, sessions: SESSIONS, clients_per_session: PER, phase: PHASE, priority: PRIORITY, spin_ms: SPIN_MS, drift_edge_ticks: EDGE, wall_ms: round(wallMs, 1) },
+    config: { seconds: SECONDS, sessions: SESSIONS, clients_per_session: PER, bin_ms: BIN, phase: PHASE, priority: PRIORITY, spin_ms: SPIN_MS, drift_edge_ticks: EDGE, wall_ms: round(wallMs, 1) },
     goals: { ...GOAL, met: goals },
     host: { ...host, own_cores: round(ownCores, 3), others_cores: round(othersCores, 3) },
     server: {
