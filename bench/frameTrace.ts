@@ -30,6 +30,10 @@ export interface FrameWork {
   /** p50 / p95 over frames of each kind's ms in a frame (same trace; which part makes the tail). */
   perFrame: Record<string, { p50: number; p95: number }>;
   forcedLayoutsPerFrame: number;
+  /** Each frame's wall time, ms, in order (for pooling windows; left out of the results' JSON). */
+  wallMs?: number[];
+  /** Each frame's thread CPU time, ms (the same frames). */
+  cpuMs?: number[];
 }
 
 function withP95(values: number[]): Dist & { p95: number } {
@@ -108,7 +112,7 @@ export function analyzeTrace(buf: Buffer): FrameWork {
   // FunctionCall inside FireAnimationFrame would count twice: keep only top-level FunctionCalls.
   const topFc = mine.filter((e) => e.name === 'FunctionCall' && !faf.some((f) => f.ts <= e.ts && f.ts + (f.dur ?? 0) >= e.ts + (e.dur ?? 0)));
   breakdown['script outside rAF (studio-channel messages, React, timers)'] = round(topFc.reduce((s, e) => s + (e.dur ?? 0), 0) / 1000 / Math.max(1, frames), 3);
-  return { frames, wall: withP95(wall), cpu: withP95(cpu), breakdown, perFrame, forcedLayoutsPerFrame: round(forced / Math.max(1, frames), 2) };
+  return { frames, wall: withP95(wall), cpu: withP95(cpu), breakdown, perFrame, forcedLayoutsPerFrame: round(forced / Math.max(1, frames), 2), wallMs: wall.map((v) => round(v, 3)), cpuMs: cpu.map((v) => round(v, 3)) };
 }
 
 export async function traceWindow(page: Page, seconds: number): Promise<FrameWork> {

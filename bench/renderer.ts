@@ -2,12 +2,24 @@
  * The studio renderer in Chromium: frame rate, main-thread work per frame, JS heap over time,
  * and input-to-visible-change latency at 20× (not a test: a missed goal is reported, not failed).
  *
- *   npm run build && node --import tsx bench/renderer.ts [--quick]
+ *   npm run build && node --import tsx bench/renderer.ts [--quick] [--decoders N] [--pairs K]
+ *   node --import tsx bench/renderer.ts --side-by-side-only --decoders 8 [--build-b DIR] [--pairs K]
+ *
+ * `--decoders N` (0–8, default 0): N real decoder clients in a separate process
+ * (bench/renderer-decoders.ts) answer every packet of the session the studio follows with a
+ * prediction (the truth plus noise; one velocity-only, one position-only), so the studio draws
+ * N decoded cursors and their traces for the whole run. Then, side by side (K pairs of 5 s
+ * traced windows, in A B B A order, after a 12 s settle each: a decoded window filled), the
+ * studio follows that session (N decoders) and a second one no decoder answers (0).
+ * `--side-by-side-only` runs only that comparison; with `--build-b DIR` it compares two builds
+ * instead (out/renderer and DIR, the page reloaded from one or the other, N decoders in both).
+ * Those runs write bench/results/renderer-side.md / .json (not committed), unless --out says.
+ * Without options the run is the one before decoders answered (one listening decoder).
  *
  * Setup: the engine and server in this process with the studio channel attached (as
  * `phantomlink serve` wires them), the built renderer at /studio/ in Debian's Chromium
  * (headless, software rendering: --disable-gpu), 1600×1000 at DPR 1, the first-load "demo"
- * session streaming at 1× with one MessagePack decoder connected, the raster, the charts
+ * session streaming at 1× with one MessagePack decoder connected (and N answering ones), the raster, the charts
  * (rate, position, velocity) and the 2-D view on screen.
  *
  * Methods (see the Method section of the results):
@@ -28,12 +40,13 @@
  */
 import { chromium, type Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, normalize, resolve } from 'node:path';
 import { Engine } from '../src/main/playback/engine.ts';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { startServer } from '../src/main/server.ts';
-import { QUICK, REPO_ROOT, dist, fmt, hostSample, hostUsage, machineInfo, machineLine, mdTable, metOrNot, quantile, round, writeResults } from './lib.ts';
+import { BENCH_DIR, QUICK, REPO_ROOT, arg, dist, fmt, hostSample, hostUsage, machineInfo, machineLine, mdTable, metOrNot, quantile, round, writeResults } from './lib.ts';
 import { traceWindow, type FrameWork } from './frameTrace.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -47,6 +60,18 @@ const GC_EVERY_S = QUICK ? 30 : 120;
 const TRACE_AT_S = QUICK ? [20] : [60, 300, 540];
 const TRACE_S = 5;
 const LATENCY_TRIALS = QUICK ? 10 : 30;
+
+/** Answering decoders on the followed session (bench/renderer-decoders.ts has 8 kinds). */
+const DECODERS = Math.max(0, Math.min(8, Math.floor(Number(arg('decoders') ?? 0))));
+const SIDE_ONLY = process.argv.includes('--side-by-side-only');
+/** A second renderer build to compare with out/renderer, side by side. */
+const BUILD_B = arg('build-b') ? resolve(arg('build-b')!) : null;
+/** Side-by-side pairs of traced windows (one window of each condition per pair). */
+const PAIRS = Math.max(1, Number(arg('pairs') ?? (QUICK ? 2 : 4)));
+/** After a switch: the decoded traces fill the 10 s plot window, the JIT settles. */
+const SETTLE_S = 12;
+/** The session no decoder answers, for the side-by-side comparison. */
+const PLAIN_SESSION = 'bench-plain';
 
 const GOALS = { fps: 55, frameWorkP95Ms: 4, latencyMs: 100 };
 /** "No growth": post-GC heap at the end within this of the start (allocator noise). */
@@ -122,10 +147,15 @@ async function main(): Promise<void> {
   const wsBase = server.url.replace(/^http/, 'ws');
   log(`server ${server.url}; ${QUICK ? 'quick' : 'full'} run: ${STEADY_S} s at 1×`);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  // A page whose files come through a route counts as public to Chromium, which then refuses
+  // its WebSocket to the local server (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS): for a
+  // build comparison only, both builds run without that check.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BUILD_B ? [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] : CHROMIUM_ARGS });
   const problems: string[] = [];
   let decoderPackets = 0;
   let decoder: WebSocket | null = null;
+  let decoders: DecoderProcess | null = null;
+  let decodersResult: DecodersResult | null = null;
   try {
     const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -141,6 +171,14 @@ async function main(): Promise<void> {
     decoder = new WebSocket(`${wsBase}/stream/binary/demo`);
     decoder.on('message', () => decoderPackets++);
     await new Promise((r, j) => (decoder!.once('open', r), decoder!.once('error', j)));
+    if (DECODERS > 0) {
+      decoders = await spawnDecoders(wsBase, 'demo', DECODERS);
+      await waitForOverlays(page, DECODERS);
+      log(`${DECODERS} answering decoders on "demo": ${decoders.names.join(', ')}`);
+    }
+    // A session no decoder answers, for the side-by-side comparison (made now, so both
+    // conditions run with the same sessions on the server).
+    if (DECODERS > 0 && !BUILD_B) await createSession(server.url, PLAIN_SESSION);
 
     // Everything the goal names is on screen.
     const visible: Record<string, boolean> = {};
@@ -152,6 +190,17 @@ async function main(): Promise<void> {
     await page.evaluate(FRAME_COUNTER);
     await sleep(5000); // warm-up: JIT, first trial, plots filled
     await page.evaluate('window.__bench.take()');
+
+    if (SIDE_ONLY) {
+      const side = await sideBySide(page, sideConditions(page, server.url, BUILD_B), PAIRS);
+      decodersResult = decoders ? await decoders.stop() : null;
+      const md = [`# Renderer: side by side${QUICK ? ' (quick)' : ''}`, '', machineLine(machine), '', sideMarkdown(side, browser.version(), visible, decodersResult), ''];
+      md.push(problems.length ? `Page problems: ${problems.join('; ')}` : 'No page errors or console warnings during the run.', '');
+      const path = writeResults('renderer-side', md.join('\n'), { machine, quick: QUICK, decoders: DECODERS, build_b: BUILD_B, side: slimSide(side), decoders_result: decodersResult, problems });
+      console.log(`\n${md.join('\n')}\n`);
+      log(`wrote ${path.slice(REPO_ROOT.length + 1)}`);
+      return;
+    }
 
     const heapNow = async () => (await cdp.send('Runtime.getHeapUsage')).usedSize as number;
     const heapAfterGc = async () => {
@@ -209,10 +258,16 @@ async function main(): Promise<void> {
     const decoderRate = (decoderPackets - packets0) / steadyS;
     const usage = hostUsage(host0, host1);
 
+    // ---------------------------------------------------------------- side by side: 0 vs N decoders
+    const side = DECODERS > 0 ? await sideBySide(page, sideConditions(page, server.url, null), PAIRS) : null;
+    if (side) await follow(page, 'demo', DECODERS);
+
     // ---------------------------------------------------------------- 20×
     await page.locator('[data-testid="speed-select"]').selectOption('20');
     await page.locator('[data-testid="speed-select"]').evaluate('(el) => el.blur()');
-    await page.waitForFunction(`document.querySelector('[data-testid="speed-select"]').value === '20'`, null, { timeout: 10_000 });
+    for (const deadline = Date.now() + 10_000; (await page.locator('[data-testid="speed-select"]').inputValue()) !== '20'; await sleep(50)) {
+      if (Date.now() > deadline) throw new Error('the speed select does not show 20×');
+    }
     await sleep(3000);
     await page.evaluate('window.__bench.take()');
     const work20 = await traceWindow(page, TRACE_S);
@@ -260,6 +315,8 @@ async function main(): Promise<void> {
     const workPaused = await traceWindow(page, TRACE_S);
     log(`latency: space p50 ${fmt(quantile(spaceLat, 0.5), 1)} p95 ${fmt(quantile(spaceLat, 0.95), 1)} ms; speed p50 ${fmt(quantile(speedLat, 0.5), 1)} p95 ${fmt(quantile(speedLat, 0.95), 1)} ms`);
 
+    decodersResult = decoders ? await decoders.stop() : null;
+
     // ---------------------------------------------------------------- results
     const fps = dist(fpsPerSecond);
     const fpsP5 = quantile(fpsPerSecond, 0.05);
@@ -280,7 +337,9 @@ async function main(): Promise<void> {
     md.push(machineLine(machine), '');
     md.push(
       `Run: the studio (built renderer, browser host) in Chromium ${browser.version()} headless with --disable-gpu (software rendering), ${VIEWPORT.width}×${VIEWPORT.height} at DPR 1; ` +
-        `engine + server in the benchmark process; the "demo" session streaming at 1× for ${Math.round(steadyS)} s with one MessagePack decoder connected (${fmt(decoderRate, 1)} packets/s received); ` +
+        `engine + server in the benchmark process; the "demo" session streaming at 1× for ${Math.round(steadyS)} s with one MessagePack decoder connected (${fmt(decoderRate, 1)} packets/s received)` +
+        (decodersResult ? ` and ${DECODERS} decoders answering every packet (${decodersLine(decodersResult)}), so the studio draws ${DECODERS} decoded cursors and their traces` : ', no decoder answering') +
+        '; ' +
         `raster, rate/position/velocity charts and the 2-D view on screen (${Object.entries(visible).map(([k, v]) => `${k} ${v ? 'visible' : 'NOT visible'}`).join(', ')}). ` +
         `Then 20× for the latency trials. The machine during the 1× run: ${fmt(usage.machine_busy_cores)} of ${machine.cpus} cores busy (all processes), CPU pressure ${usage.cpu_pressure_some_percent ?? '–'} %.`,
       '',
@@ -346,6 +405,7 @@ async function main(): Promise<void> {
     );
     md.push(mdTable(['kind', 'p50 (ms)', 'p95 (ms)'], Object.keys(lastPf).map((k) => [k, fmt(lastPf[k].p50, 3), fmt(lastPf[k].p95, 3)])), '');
 
+    if (side) md.push(sideMarkdown(side, browser.version(), visible, null), '');
     md.push('## JS heap over time (1×)', '');
     md.push(
       mdTable(
@@ -388,13 +448,16 @@ async function main(): Promise<void> {
     const path = writeResults('renderer', markdown, {
       machine,
       quick: QUICK,
+      decoders: DECODERS,
+      decoders_result: decodersResult,
+      side_by_side: side ? slimSide(side) : null,
       steady_s: round(steadyS, 1),
       visible,
       fps: { ...fps, p5: fpsP5, per_second: fpsPerSecond.map((v) => round(v, 2)) },
       frame_interval_ms: iv,
-      traces,
-      trace_20x: work20,
-      trace_paused: workPaused,
+      traces: traces.map((t) => ({ at: t.at, work: slim(t.work) })),
+      trace_20x: slim(work20),
+      trace_paused: slim(workPaused),
       task_ms_per_frame_cdp: round(taskMsPerFrame, 3),
       heap_mb: { samples: heapSamples, after_gc: gcSamples, growth_after_gc: round(heapGrowth, 3), slope_mb_per_min: round(slope * 60, 4) },
       latency_ms: { space: spaceLat.map((v) => round(v, 1)), space_dom: spaceDom.map((v) => round(v, 1)), speed: speedLat.map((v) => round(v, 1)), failures },
@@ -406,9 +469,227 @@ async function main(): Promise<void> {
     log(`wrote ${path.slice(REPO_ROOT.length + 1)}`);
   } finally {
     decoder?.close();
+    if (decoders && !decodersResult) await decoders.stop().catch(() => null);
     await browser.close();
     await server.close('benchmark done');
   }
+}
+
+// ------------------------------------------------------------------ answering decoders (a child process)
+
+interface DecodersResult {
+  names: string[];
+  answered: number[];
+  packets: number[];
+  errors: string[];
+}
+
+interface DecoderProcess {
+  names: string[];
+  stop(): Promise<DecodersResult>;
+}
+
+/** N decoder clients (bench/renderer-decoders.ts) answering every packet of `session`. */
+async function spawnDecoders(wsBase: string, session: string, n: number): Promise<DecoderProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'renderer-decoders.ts'), '--url', wsBase, '--session', session, '--decoders', String(n)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const names = await new Promise<string[]>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error('decoder clients: no "ready" in 60 s')), 60_000);
+    child.once('message', (m: { type: string; names: string[] }) => (clearTimeout(timer), res(m.names)));
+    child.once('exit', (code) => (clearTimeout(timer), rej(new Error(`decoder clients exited (${code}) before "ready"`))));
+  });
+  let result: Promise<DecodersResult> | null = null;
+  return {
+    names,
+    stop: () =>
+      (result ??= new Promise<DecodersResult>((res, rej) => {
+        const timer = setTimeout(() => (child.kill(), rej(new Error('decoder clients: no "done" in 10 s'))), 10_000);
+        child.once('message', (m: Omit<DecodersResult, 'names'>) => (clearTimeout(timer), res({ names, ...m })));
+        child.send({ type: 'stop' });
+      })),
+  };
+}
+
+function decodersLine(r: DecodersResult): string {
+  const per = r.answered.map((a, i) => (r.packets[i] > 0 ? a / r.packets[i] : NaN));
+  return `${r.names.join(', ')}; they answered ${fmt(Math.min(...per) * 100, 1)}–${fmt(Math.max(...per) * 100, 1)} % of the packets they got${r.errors.length ? `; errors: ${r.errors.join('; ')}` : ''}`;
+}
+
+async function createSession(base: string, code: string): Promise<void> {
+  const res = await fetch(`${base}/api/sessions/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  if (res.status !== 201) throw new Error(`create ${code}: ${res.status} ${await res.text()}`);
+}
+
+/** The studio shows `n` decoders: the workspace legend has "true" and one item each. */
+async function waitForOverlays(page: Page, n: number): Promise<void> {
+  const want = n > 0 ? n + 1 : 0;
+  const items = page.locator('[data-testid="workspace-legend"] .legend-item');
+  const deadline = Date.now() + 30_000;
+  for (let got = await items.count(); got !== want; got = await items.count()) {
+    if (Date.now() > deadline) throw new Error(`the studio shows ${Math.max(0, got - 1)} decoders, not ${n}`);
+    await sleep(100);
+  }
+}
+
+/** Follows session `code` in the studio (a click in the session list), playing, with `n` decoders shown. */
+async function follow(page: Page, code: string, n: number): Promise<void> {
+  await page.locator(`[data-testid="session-item-${code}"]`).click();
+  await page.locator(`[data-testid="session-item-${code}"].selected`).waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="transport-play-pause"][data-status="playing"]').waitFor({ timeout: 10_000 });
+  await waitForOverlays(page, n);
+  await page.evaluate(`document.activeElement && document.activeElement.blur && document.activeElement.blur()`);
+}
+
+// ------------------------------------------------------------------ side by side
+
+interface SideCondition {
+  name: string;
+  /** Puts the page in this condition (and the frame counter in the page). */
+  enter(): Promise<void>;
+}
+
+interface SideWindow {
+  cond: string;
+  /** Seconds since the side-by-side phase began. */
+  at: number;
+  work: FrameWork;
+  fps: number;
+}
+
+interface SideResult {
+  conditions: string[];
+  windows: SideWindow[];
+  host: ReturnType<typeof hostUsage>;
+  pressureBefore: string;
+  pressureAfter: string;
+}
+
+/**
+ * 0 vs N decoders (follow the plain session or "demo"), or build A vs B (the page reloaded from
+ * out/renderer or from `buildB`, N decoders in both).
+ */
+function sideConditions(page: Page, base: string, buildB: string | null): SideCondition[] {
+  if (!buildB) {
+    return [
+      { name: `${DECODERS} decoders`, enter: () => follow(page, 'demo', DECODERS) },
+      { name: '0 decoders', enter: () => follow(page, PLAIN_SESSION, 0) },
+    ];
+  }
+  let serveB = false;
+  let routed = false;
+  const load = async (b: boolean) => {
+    if (!routed) {
+      routed = true;
+      // Both builds go through the route (it disables the HTTP cache): B's files from its directory.
+      await page.route(
+        (url) => url.pathname.startsWith('/studio/') && url.pathname !== '/studio/channel',
+        async (route) => {
+          const rel = decodeURIComponent(new URL(route.request().url()).pathname.slice('/studio/'.length)) || 'index.html';
+          const file = normalize(join(buildB, rel));
+          if (serveB && file.startsWith(buildB) && existsSync(file) && statSync(file).isFile()) await route.fulfill({ path: file });
+          else await route.continue();
+        },
+      );
+    }
+    serveB = b;
+    await page.goto(`${base}/studio/`);
+    await page.locator('[data-testid="session-item-demo"].selected').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="transport-play-pause"][data-status="playing"]').waitFor({ timeout: 30_000 });
+    await waitForOverlays(page, DECODERS);
+    await page.evaluate(FRAME_COUNTER);
+  };
+  return [
+    { name: 'A (out/renderer)', enter: () => load(false) },
+    { name: `B (${buildB.startsWith(REPO_ROOT) ? buildB.slice(REPO_ROOT.length + 1) : buildB})`, enter: () => load(true) },
+  ];
+}
+
+async function sideBySide(page: Page, conds: SideCondition[], pairs: number): Promise<SideResult> {
+  const windows: SideWindow[] = [];
+  const h0 = hostSample();
+  const pressureBefore = readPressure();
+  const t0 = performance.now();
+  for (let p = 0; p < pairs; p++) {
+    // A B, B A, A B, …: a drift in the machine's load falls on both alike.
+    for (const c of p % 2 === 0 ? conds : [...conds].reverse()) {
+      await c.enter();
+      await sleep(SETTLE_S * 1000);
+      await page.evaluate('window.__bench.take()');
+      const at = (performance.now() - t0) / 1000;
+      const work = await traceWindow(page, TRACE_S);
+      const frames = (await page.evaluate('window.__bench.take()')) as { perSecond: number[]; intervals: number[] };
+      const fps = (frames.intervals.length * 1000) / Math.max(1, frames.intervals.reduce((a, b) => a + b, 0));
+      windows.push({ cond: c.name, at: round(at, 1), work, fps });
+      log(`side by side, ${c.name}: ${work.frames} frames, p50 ${fmt(work.wall.p50)} p95 ${fmt(work.wall.p95)} ms, ${fmt(fps, 1)} fps`);
+    }
+  }
+  return { conditions: conds.map((c) => c.name), windows, host: hostUsage(h0, hostSample()), pressureBefore, pressureAfter: readPressure() };
+}
+
+function readPressure(): string {
+  try {
+    return readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+  } catch {
+    return 'n/a';
+  }
+}
+
+function sideMarkdown(side: SideResult, chromiumVersion: string, visible: Record<string, boolean>, decodersResult: DecodersResult | null): string {
+  const md: string[] = [];
+  const builds = BUILD_B !== null;
+  md.push(`## Side by side: ${builds ? `two builds, ${DECODERS} decoders in both` : `0 vs ${DECODERS} decoders`} (1×)`, '');
+  md.push(
+    (builds
+      ? `The page is reloaded from one build or the other (out/renderer, or ${BUILD_B} through a Playwright route), following the "demo" session that ${DECODERS} decoders answer. `
+      : `The studio follows, in turn, the "demo" session that ${DECODERS} decoders answer (${DECODERS} decoded cursors in the workspace, their traces in the position and velocity charts) and "${PLAIN_SESSION}", which no decoder answers; both sessions play all along, the decoders answer all along. `) +
+      `${PAIRS} pairs of ${TRACE_S} s traced windows in A B, B A, … order, each after a ${SETTLE_S} s settle (the decoded traces fill the 10 s window). ` +
+      `Chromium ${chromiumVersion}, ${VIEWPORT.width}×${VIEWPORT.height}, software rendering; on screen: ${Object.entries(visible)
+        .filter(([, v]) => v)
+        .map(([k]) => k)
+        .join(', ')}. ` +
+      `The machine during these windows: ${fmt(side.host.machine_busy_cores)} of 2 cores busy (all processes), CPU pressure ${side.host.cpu_pressure_some_percent ?? '–'} %; /proc/pressure/cpu before: \`${side.pressureBefore}\`, after: \`${side.pressureAfter}\`.` +
+      (decodersResult ? ` Decoders: ${decodersLine(decodersResult)}.` : ''),
+    '',
+  );
+  const rows = side.conditions.map((c) => {
+    const ws = side.windows.filter((w) => w.cond === c);
+    const pooled = ws.flatMap((w) => w.work.wallMs ?? []);
+    const cpu = ws.flatMap((w) => w.work.cpuMs ?? []);
+    return [
+      c,
+      ws.length,
+      fmt(quantile(pooled, 0.5)),
+      `**${fmt(quantile(pooled, 0.95))}**`,
+      `${fmt(quantile(cpu, 0.5))} / ${fmt(quantile(cpu, 0.95))}`,
+      ws.map((w) => fmt(w.work.wall.p95)).join(' / '),
+      fmt(quantile(ws.map((w) => w.work.wall.p95), 0.5)),
+      fmt(dist(ws.map((w) => w.fps)).mean, 1),
+      fmt(Math.min(...ws.map((w) => w.fps)), 1),
+    ];
+  });
+  md.push(mdTable(['condition', 'windows', 'work p50, pooled (ms)', 'work p95, pooled (ms)', 'CPU p50 / p95, pooled (ms)', 'p95 per window (ms, in order)', 'median window p95', 'fps, mean', 'fps, worst window'], rows), '');
+  // Where the time goes, per condition (mean ms per frame over its windows).
+  const kinds = Object.keys(side.windows[0]?.work.breakdown ?? {});
+  md.push(
+    mdTable(
+      ['kind (mean ms per frame)', ...side.conditions],
+      kinds.map((k) => [k, ...side.conditions.map((c) => fmt(dist(side.windows.filter((w) => w.cond === c).map((w) => w.work.breakdown[k])).mean, 3))]),
+    ),
+    '',
+  );
+  return md.join('\n');
+}
+
+/** A FrameWork without its per-frame values (kept out of the JSON). */
+function slim(w: FrameWork): FrameWork {
+  const { wallMs: _wall, cpuMs: _cpu, ...rest } = w;
+  return rest;
+}
+
+function slimSide(side: SideResult) {
+  return { ...side, windows: side.windows.map((w) => ({ ...w, work: slim(w.work) })) };
 }
 
 function linearSlope(x: number[], y: number[]): number {
