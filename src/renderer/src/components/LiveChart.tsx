@@ -12,14 +12,17 @@
  *
  * A chart of kinematics also draws each decoder's decoded trace of the same axes over the true
  * ones, thinner, in the decoder's colour (the second axis dashed): looked up per column by the
- * packet's sequence number (data/decodedTracks.ts). The chart is created again only when the set
- * of decoders or the axes they predict changes.
+ * packet's sequence number (data/decodedTracks.ts). They are not uPlot series: each packet's new
+ * segments are drawn once on a tape (live/decodedTape.ts) whose visible window is copied over the
+ * true traces right after uPlot draws them, in the same canvas. As series, rebuilt and stroked
+ * whole every packet, 8 decoders' 28 traces doubled the frame's main-thread work.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatNumber } from '../data/format.ts';
-import { S_SEQ, windowColumns } from '../data/liveBuffers.ts';
+import { windowColumns } from '../data/liveBuffers.ts';
 import { nextRangeMax, niceCeil } from '../data/ranges.ts';
+import { DecodedTape, type DecodedTrace, type TapeGeometry } from '../live/decodedTape.ts';
 import { observeSize, useFrame } from '../live/frameLoop.ts';
 import { withLiveContexts } from '../live/liveCanvas.ts';
 import { useLiveTexts } from '../live/liveText.ts';
@@ -56,25 +59,18 @@ export interface LiveChartProps {
   decodedAxes?: readonly Axis[];
 }
 
-/** One decoded trace: a decoder's predictions of one axis. */
-interface DecodedSeries {
-  slot: number;
-  axis: Axis;
-  label: string;
-  /** The chart's second axis (y, vy) is dashed, so a decoder's two traces are told apart. */
-  dashed: boolean;
-}
-
-const DECODED_WIDTH = 1.25;
-const DECODED_DASH = [6, 4];
-
-function decodedSeriesOf(overlays: readonly DecoderOverlay[], axes: readonly Axis[] | undefined): DecodedSeries[] {
+/**
+ * The decoded traces of a chart: each decoder's predictions of each of the chart's axes it
+ * sends, in its colour, the chart's second axis (y, vy) dashed so a decoder's two traces are
+ * told apart.
+ */
+function decodedTracesOf(overlays: readonly DecoderOverlay[], axes: readonly Axis[] | undefined): DecodedTrace[] {
   if (!axes) return [];
-  const out: DecodedSeries[] = [];
+  const out: DecodedTrace[] = [];
   for (const o of overlays) {
     if (o.slot < 0) continue;
     axes.forEach((axis, k) => {
-      if (o.axes.includes(axis)) out.push({ slot: o.slot, axis, label: `${o.name} ${axis}`, dashed: k > 0 });
+      if (o.axes.includes(axis)) out.push({ slot: o.slot, axis, color: DECODER_COLORS[o.slot], dashed: k > 0 });
     });
   }
   return out;
@@ -90,6 +86,9 @@ function newData(columns: number, series: number): Float64Array[] & uPlot.Aligne
   return [xValues(columns), ...Array.from({ length: series }, () => new Float64Array(columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
 }
 
+/** Where a chart's decoded traces go, filled in per frame (charts draw one after another). */
+const geometry: TapeGeometry = { left: 0, top: 0, width: 0, height: 0, yMin: 0, yMax: 1, windowS: 10, dpr: 1 };
+
 const compact = (v: number) => (Math.abs(v) >= 1000 ? `${formatNumber(v / 1000, Math.abs(v) % 1000 === 0 ? 0 : 1)}k` : formatNumber(v, 0));
 
 export function LiveChart(props: LiveChartProps) {
@@ -100,8 +99,8 @@ export function LiveChart(props: LiveChartProps) {
   const presentation = useStudio((s) => s.presentation);
   const fixed = useStudio((s) => props.fixedLimit?.(s) ?? null);
   const overlays = useStudio((s) => s.decoderOverlays);
-  const decoded = useMemo(() => decodedSeriesOf(overlays, props.decodedAxes), [overlays, props.decodedAxes]);
-  const decodedKey = decoded.map((d) => `${d.slot}:${d.axis}:${d.label}`).join('|');
+  const decoded = useMemo(() => decodedTracesOf(overlays, props.decodedAxes), [overlays, props.decodedAxes]);
+  const decodedKey = decoded.map((d) => `${d.slot}:${d.axis}`).join('|');
   const view = useRef({
     u: null as uPlot | null,
     /** The axes and grid; redrawn only when `limit` or `windowS` differ from what it shows. */
@@ -109,10 +108,8 @@ export function LiveChart(props: LiveChartProps) {
     frameLimit: NaN,
     frameWindowS: NaN,
     data: null as (Float64Array[] & uPlot.AlignedData) | null,
-    /** The decoded traces the chart was created with (after the true series in `data`). */
-    decoded: [] as DecodedSeries[],
-    /** Each column's packet sequence number, oldest → newest. */
-    seqs: new Float64Array(0),
+    /** The decoders' traces, drawn over the lines after uPlot draws them. */
+    tape: new DecodedTape(),
     columns: 0,
     limit: 0,
     fixed,
@@ -177,14 +174,10 @@ export function LiveChart(props: LiveChartProps) {
       series: [
         {},
         ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } })),
-        // `auto: false`: uPlot need not scan them for a range the truth sets anyway.
-        ...decoded.map((d) => ({ label: d.label, stroke: DECODER_COLORS[d.slot], width: DECODED_WIDTH, dash: d.dashed ? DECODED_DASH : undefined, auto: false, points: { show: false } })),
       ],
     };
-    v.decoded = decoded;
     v.columns = windowColumns(v.windowS);
-    v.seqs = new Float64Array(v.columns);
-    v.data = newData(v.columns, props.series.length + decoded.length);
+    v.data = newData(v.columns, props.series.length);
     // Same options, so both lay out the same plot box and scales; the lines are on top.
     const frame = new uPlot({ ...opts, drawOrder: ['axes'] as unknown as uPlot.DrawOrderKey[] }, v.data, host);
     // The lines change every packet: a live (desynchronized) canvas; the frame stays synchronized.
@@ -197,6 +190,8 @@ export function LiveChart(props: LiveChartProps) {
       if (w > 0 && h > 0 && (Math.round(w) !== u.width || Math.round(h) !== u.height)) {
         frame.setSize({ width: Math.round(w), height: Math.round(h) });
         u.setSize({ width: Math.round(w), height: Math.round(h) });
+        // uPlot redraws the lines without the decoded traces: the next frame draws them again.
+        invalidate();
       }
     });
     return () => {
@@ -206,10 +201,17 @@ export function LiveChart(props: LiveChartProps) {
       v.u = null;
       v.frame = null;
     };
-    // Created once (and again only when presentation mode changes its type size, or the
-    // decoders drawn change); the data and ranges are read through `view` each frame.
+    // Created once (and again only when presentation mode changes its type size); the data and
+    // ranges are read through `view` each frame.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [presentation, decodedKey]);
+  }, [presentation]);
+
+  useEffect(() => {
+    view.current.tape.setTraces(decoded);
+    invalidate();
+    // `decodedKey` says when the traces differ (`decoded` is a new array at every overlay update).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [invalidate, decodedKey]);
 
   useEffect(() => {
     invalidate();
@@ -223,8 +225,7 @@ export function LiveChart(props: LiveChartProps) {
     if (ring.capacity !== v.columns) {
       // Another window length: new arrays once, then back to copying in place.
       v.columns = ring.capacity;
-      v.seqs = new Float64Array(v.columns);
-      v.data = newData(v.columns, props.series.length + v.decoded.length);
+      v.data = newData(v.columns, props.series.length);
     }
     let observed = 0;
     for (let i = 0; i < props.series.length; i++) {
@@ -232,13 +233,6 @@ export function LiveChart(props: LiveChartProps) {
       ring.copyOrdered(s.ring, v.data[i + 1] as Float64Array);
       observed = Math.max(observed, props.range === 'positive' ? ring.max(s.ring) : ring.maxAbs(s.ring));
       if (s.readout) v.texts[i] = formatNumber(ring.at(s.ring, 0), props.decimals ?? 1);
-    }
-    // The decoded traces follow the truth's range (a wild decoder is clipped, never rescales the truth).
-    if (v.decoded.length > 0) {
-      ring.copyOrdered(S_SEQ, v.seqs);
-      const tracks = store.live.decoded;
-      const first = props.series.length + 1;
-      for (let j = 0; j < v.decoded.length; j++) tracks.fillSeries(v.decoded[j].slot, v.decoded[j].axis, v.seqs, v.data[first + j] as Float64Array);
     }
     v.limit = v.fixed !== null ? niceCeil(v.fixed) : nextRangeMax(v.limit, observed, props.minLimit ?? 1);
     const data = v.data;
@@ -249,6 +243,20 @@ export function LiveChart(props: LiveChartProps) {
       frame.batch(() => frame.setData(data));
     }
     u.batch(() => u.setData(data));
+    // The decoded traces follow the truth's range (a wild decoder is clipped, never rescales the truth).
+    if (v.tape.hasTraces) {
+      const b = u.bbox;
+      const y = u.scales.y;
+      geometry.left = b.left;
+      geometry.top = b.top;
+      geometry.width = b.width;
+      geometry.height = b.height;
+      geometry.yMin = y.min ?? NaN;
+      geometry.yMax = y.max ?? NaN;
+      geometry.windowS = v.windowS;
+      geometry.dpr = uPlot.pxRatio;
+      v.tape.draw(u.ctx, store.live, geometry);
+    }
   };
   // Hooks in a fixed order: `invalidate` is used by the effects above, which run after this.
   const writeValues = () => {

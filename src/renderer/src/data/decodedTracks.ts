@@ -230,6 +230,11 @@ export class DecodedTracks {
     return t !== null && t.newest >= 0;
   }
 
+  /** Newest seq the slot's decoder answered, -1 if none (the traces wait for what is older). */
+  newestAnswered(slot: number): number {
+    return this.tracks[slot]?.newest ?? -1;
+  }
+
   axesSeen(slot: number): number {
     return this.tracks[slot]?.axesSeen ?? 0;
   }
