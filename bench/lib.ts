@@ -3,7 +3,7 @@
  * and writing results to bench/results/<name>.md + .json (<name>.quick.* for --quick runs, so a
  * smoke run never overwrites the full numbers).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -210,4 +210,40 @@ export function hostUsage(a: HostSample, b: HostSample): HostUsage {
     machine_busy_cores: round(frac * n, 2),
     cpu_pressure_some_percent: a.pressureSomeUs !== null && b.pressureSomeUs !== null ? round(((b.pressureSomeUs - a.pressureSomeUs) / wallUs) * 100, 1) : null,
   };
+}
+
+/**
+ * Bundles a benchmark's server role with esbuild into bench/.cache/<name>-<pid>.mjs, the way
+ * `bin/phantomlink.mjs` bundles the CLI (`packages: 'external'`, Node 20 ESM), so the server runs
+ * under plain Node as `phantomlink serve` does, not through a TypeScript loader (which adds
+ * ~550 MB and its own start-up: bench/results/load.md). `contents` is the entry, resolved from
+ * bench/ (e.g. `import { serverRole } from './ingest.ts'; await serverRole();`).
+ * `import.meta.filename` is defined as a constant in the bundle, so the
+ * `if (import.meta.filename === process.argv[1]) await main()` guard of any benchmark it pulls in
+ * stays false. The file is removed when this process exits.
+ */
+export async function bundleServerRole(name: string, contents: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const dir = join(BENCH_DIR, '.cache');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, `${name}-${process.pid}.mjs`);
+  await build({
+    stdin: { contents, resolveDir: BENCH_DIR, loader: 'ts', sourcefile: `${name}-entry.ts` },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    define: { 'import.meta.filename': JSON.stringify(`(bundled ${name})`) },
+    logLevel: 'error',
+  });
+  process.on('exit', () => {
+    try {
+      rmSync(outfile, { force: true });
+    } catch {
+      /* gone */
+    }
+  });
+  return outfile;
 }
