@@ -4,7 +4,7 @@
  * session of the same server, run alternately.
  *
  *   node --import tsx bench/ingest.ts [--quick] [--seconds 60] [--round-s 10] [--decoders 100] [--client-nice 10]
- *                                     [--variants decoders,silent[,dropped][,no-prom]] [--server-prof] [--out NAME]
+ *                                     [--variants decoders,silent[,dropped]] [--server-prof] [--out NAME]
  *
  * The server is one process started as `phantomlink serve` runs: the CLI's wiring (Engine with
  * the built-in `default` recording, startServer, the studio attached), bundled by esbuild and run
@@ -40,8 +40,9 @@
  * Diagnostic variants (`--variants`), each a further session of 100 decoders that answer every
  * packet, changed on the running server's own objects, never in src: `dropped`, whose messages
  * the server drops at the flood check (DecoderLink.admit → false: what the socket, Node's stream
- * and ws cost before the handler), and `no-prom`, scored without the Prometheus latency histogram
- * seeing them. Their extra CPU over `silent` splits the cost per prediction. `--server-prof` runs
+ * and ws cost before the handler). Its extra CPU over `silent` splits the cost per prediction.
+ * (A `no-prom` variant measured prom-client's per-prediction histogram observe, ~5 µs; the
+ * scoring now counts those buckets itself.) `--server-prof` runs
  * the server with `--cpu-prof` (profile in bench/.cache/prof/).
  *
  * Also exports what bench/latency.ts uses: the server role and the process helpers.
@@ -138,14 +139,6 @@ export async function serverRole(): Promise<void> {
     for (const e of list.getEntries()) gc.push([e.startTime, e.duration]);
   }).observe({ entryTypes: ['gc'] });
   const watched = new Map<string, Watched>();
-  /** Sessions whose decoders' latencies the Prometheus histogram does not see (diagnostic `no-prom`). */
-  const noProm = new Set<string>();
-  const promListener = server.scoring.latencyListener;
-  const skipProm = () => {
-    server.scoring.latencyListener = (s, d, ms) => {
-      if (!noProm.has(s.code)) promListener?.(s, d, ms);
-    };
-  };
   let mark: { code: string; cpu: NodeJS.CpuUsage; waitNs: number; t0: number; lat: number; gc: number; seq: number } | null = null;
 
   process.on('message', async (m: any) => {
@@ -179,9 +172,7 @@ export async function serverRole(): Promise<void> {
       // Diagnostics, per session, on the running server's own objects (src untouched):
       //  `drop`: every message of the session's clients is dropped at the flood check
       //          (handleClientMessage returns right after DecoderLink.admit): what the socket,
-      //          Node's stream and ws cost before our handler runs;
-      //  `no-prom`: the session's predictions are scored, but not observed by the Prometheus
-      //          latency histogram.
+      //          Node's stream and ws cost before our handler runs.
       let n = 0;
       if (m.patch === 'drop') {
         for (const c of server.streams.clients) {
@@ -189,9 +180,6 @@ export async function serverRole(): Promise<void> {
           c.link.admit = () => false;
           n++;
         }
-      } else if (m.patch === 'no-prom') {
-        if (noProm.size === 0) skipProm();
-        noProm.add(m.code);
       }
       process.send!({ type: 'patched', clients: n });
     } else if (m.type === 'play') {
@@ -357,19 +345,18 @@ export async function scoreboard(url: string, code: string): Promise<ScoreboardD
 
 // ------------------------------------------------------------------ the benchmark
 
-type Variant = 'decoders' | 'silent' | 'dropped' | 'no-prom';
+type Variant = 'decoders' | 'silent' | 'dropped';
 interface VariantDef {
   code: string;
   /** Name prefix of its clients (they answer every packet); null: silent clients. */
   names: string | null;
-  patch: 'drop' | 'no-prom' | null;
+  patch: 'drop' | null;
   title: string;
 }
 const VARIANTS: Record<Variant, VariantDef> = {
   decoders: { code: 'ingest-decoders', names: 'dec', patch: null, title: 'decoders: each answers every packet' },
   silent: { code: 'ingest-silent', names: null, patch: null, title: 'silent: read every packet, never answer' },
   dropped: { code: 'ingest-dropped', names: 'drop', patch: 'drop', title: 'diagnostic: decoders whose messages the server drops at the flood check (socket + Node stream + ws only)' },
-  'no-prom': { code: 'ingest-noprom', names: 'np', patch: 'no-prom', title: 'diagnostic: decoders scored without the Prometheus latency histogram' },
 };
 const GOAL = { p99Ratio: 1.2, cpuRatio: 1.5 };
 
@@ -493,7 +480,7 @@ async function main(): Promise<void> {
     // The same pause after every round; the scoreboard counts a packet as missing once it is 1 s old.
     await sleep(1200);
     let counted: number | null = null;
-    if (v === 'decoders' || v === 'no-prom') {
+    if (v === 'decoders') {
       const total = (await scoreboard(server.url, code)).reduce((s, d) => s + d.counts.predictions, 0);
       counted = total - countedSoFar[v];
       countedSoFar[v] = total;

@@ -184,8 +184,37 @@ describe('live scoring protocol', () => {
     // Every packet after the tenth, but those of the last second: 40 a second at 1×.
     expect(missing).toBeGreaterThanOrEqual(lastSent - answeredUpTo - 45);
     expect(missing).toBeLessThanOrEqual(lastSent - answeredUpTo);
+    // Answers that come over a second late are scored, and are missing no more.
+    const late = stopping.packets.slice(10, 30);
+    for (const p of late) stopping.send({ type: 'prediction', sequence_number: p.sequence_number, vx: 0 });
+    await settled(stopping);
+    const after = decoder(await scoreboard('missing'), 'quitter');
+    expect(after.counts.predictions).toBe(30);
+    expect(after.latency_ms.count).toBe(30);
+    expect(after.counts.missing).toBeLessThanOrEqual(missing - 20 + 40); // 20 no longer missing; at most a second more packets went unanswered meanwhile
+    expect(after.counts.missing).toBeGreaterThanOrEqual(missing - 20);
     training.ws.close();
     stopping.ws.close();
+  });
+
+  it('Prometheus shows each decoder’s R², predictions, missing and latency histogram', async () => {
+    const d = nodeDecoder(`${t.ws}/stream/prom-scores?decoder=promd`, (p) => ({ vx: p.kinematics.vx }));
+    await d.client.until(() => d.client.packets.length >= 20, '20 packets');
+    d.stop();
+    await settled(d.client);
+    const n = decoder(await scoreboard('prom-scores'), 'promd').counts.predictions;
+    const res = await fetch(`${t.http}/metrics/prometheus`);
+    const text = await res.text();
+    const labels = 'session="prom-scores",decoder="promd"';
+    expect(text).toContain(`phantomlink_decoder_predictions_total{${labels}} ${n}`);
+    expect(text).toContain(`phantomlink_decoder_r2{${labels}} 1`);
+    expect(text).toMatch(new RegExp(`phantomlink_decoder_missing_total\\{${labels}\\} \\d+`));
+    expect(text).toContain('# TYPE phantomlink_decoder_latency_seconds histogram');
+    expect(text).toContain(`phantomlink_decoder_latency_seconds_bucket{${labels},le="+Inf"} ${n}`);
+    expect(text).toContain(`phantomlink_decoder_latency_seconds_count{${labels}} ${n}`);
+    const le1 = Number(new RegExp(`phantomlink_decoder_latency_seconds_bucket\\{${labels},le="1"\\} (\\d+)`).exec(text)![1]);
+    expect(le1).toBe(n); // loopback: every answer under a second
+    d.client.ws.close();
   });
 
   it('predictions for packets sent before the decoder connected or before a reset are stale', async () => {

@@ -5,6 +5,13 @@ import { LogHistogram } from '../playback/logHistogram.ts';
 import { SentLog } from '../playback/sentLog.ts';
 import { PairMoments, varianceWeightedR2 } from './pairMoments.ts';
 
+/**
+ * Upper bounds (s) of the latency buckets exported to Prometheus: counted here as predictions
+ * arrive (a scan of ten bounds), read at scrape time. prom-client's own histogram hashed its
+ * labels on every prediction: ~5 µs each, 15 % of ingesting a prediction (bench/README.md, ingest).
+ */
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1] as const;
+
 /** The rolling scores cover this much wall time. */
 export const ROLLING_S = 30;
 /** Per-trial scores are kept for this many recent trials. */
@@ -96,6 +103,9 @@ export class DecoderScores {
   readonly latency = new LogHistogram();
   readonly latencyWindow = new DurationWindow(ROLLING_S * 1000);
   readonly reported = new LogHistogram();
+  /** Predictions per latency bucket (the last slot: over the top bound), and their sum (s). */
+  readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS_S.length + 1);
+  latencySumS = 0;
   /** answered[seq % capacity] = seq of the packet answered there (the first prediction wins). */
   readonly answered = new Float64Array(SentLog.CAPACITY).fill(-1);
   /** Predictions for packets before this one are stale: sent before it connected or before a reset. */
@@ -105,6 +115,8 @@ export class DecoderScores {
    * answers its first packet (a decoder that trains first is not missing anything yet).
    */
   checkedUpTo = -1;
+  /** The first packet checked for a missing answer (the first one it answered). */
+  countedFrom = -1;
 
   /** Starts afresh from packet `sinceSeq` on. */
   reset(sinceSeq: number): void {
@@ -116,6 +128,8 @@ export class DecoderScores {
     this.latency.reset();
     this.latencyWindow.reset();
     this.reported.reset();
+    this.latencyBuckets.fill(0);
+    this.latencySumS = 0;
     this.restartAt(sinceSeq);
   }
 
@@ -124,6 +138,18 @@ export class DecoderScores {
     this.answered.fill(-1);
     this.sinceSeq = sinceSeq;
     this.checkedUpTo = -1;
+    this.countedFrom = -1;
+  }
+
+  /** Records one prediction's round-trip latency everywhere it is reported. */
+  recordLatency(arrivalMs: number, ms: number): void {
+    this.latency.record(ms);
+    this.latencyWindow.record(arrivalMs, ms);
+    const s = ms / 1000;
+    let b = 0;
+    while (b < LATENCY_BUCKETS_S.length && s > LATENCY_BUCKETS_S[b]) b++;
+    this.latencyBuckets[b]++;
+    this.latencySumS += s;
   }
 
   /** Scores one axis of one prediction. */

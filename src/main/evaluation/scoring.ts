@@ -8,14 +8,17 @@ import { SessionScoring, type Decoder } from './sessionScoring.ts';
  */
 export class Scoring {
   private readonly bySession = new WeakMap<Session, SessionScoring>();
-  /** Sees every joined prediction's round-trip latency (the server's Prometheus histogram). */
-  latencyListener: ((session: Session, decoder: Decoder, latencyMs: number) => void) | null = null;
 
   /** The session's scoring, made on first use. */
   of(session: Session): SessionScoring {
     let s = this.bySession.get(session);
-    if (!s) this.bySession.set(session, (s = new SessionScoring(session, (d, ms) => this.latencyListener?.(session, d, ms))));
+    if (!s) this.bySession.set(session, (s = new SessionScoring(session)));
     return s;
+  }
+
+  /** The session's decoders as kept (for exporters that read raw counts); none before the first. */
+  decodersOf(session: Session): readonly Decoder[] {
+    return this.bySession.get(session)?.list() ?? [];
   }
 
   /** The session's scoreboard (empty before any decoder). */

@@ -59,10 +59,7 @@ export class SessionScoring implements SessionSubscriber {
   /** When the scores were last reset (Unix ms). */
   resetAt = Date.now();
 
-  constructor(
-    readonly session: Session,
-    private readonly onLatency: (decoder: Decoder, latencyMs: number) => void = () => {},
-  ) {}
+  constructor(readonly session: Session) {}
 
   /** A connection starts answering (it named itself or sent a prediction). */
   addDecoder(who: DecoderIdentity): Decoder {
@@ -115,6 +112,11 @@ export class SessionScoring implements SessionSubscriber {
     return this.decoders.size;
   }
 
+  /** Every row of the scoreboard (connected or not), as kept. */
+  list(): readonly Decoder[] {
+    return [...this.decoders.values()];
+  }
+
   /**
    * Joins and scores one prediction. O(1): a lookup in the session's SentLog, the truth of that
    * bin, and a few moment updates per axis.
@@ -135,12 +137,11 @@ export class SessionScoring implements SessionSubscriber {
     const ring = seq % s.answered.length;
     if (s.answered[ring] === seq) return (c.duplicates++, 'duplicate');
     s.answered[ring] = seq;
-    if (s.checkedUpTo < 0) s.checkedUpTo = seq;
+    if (s.checkedUpTo < 0) s.checkedUpTo = s.countedFrom = seq;
+    // An answer more than a second late was counted missing: it is not any more.
+    else if (seq >= s.countedFrom && seq < s.checkedUpTo) c.missing--;
 
-    const latency = arrivalMs - log.sentAtMs(slot);
-    s.latency.record(latency);
-    s.latencyWindow.record(arrivalMs, latency);
-    this.onLatency(decoder, latency);
+    s.recordLatency(arrivalMs, arrivalMs - log.sentAtMs(slot));
     if (Number.isFinite(reportedLatencyMs)) s.reported.record(reportedLatencyMs);
     const next = log.slotOf(seq + 1);
     const late = next >= 0 && arrivalMs > log.sentAtMs(next);

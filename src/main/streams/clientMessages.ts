@@ -26,7 +26,7 @@ export function handleClientMessage(client: StreamClient, data: RawData, isBinar
   const reply = (code: string, message: string) => client.send({ type: 'error', code, message } satisfies ErrorMessage);
   let msg: unknown;
   try {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     // Text frames are valid UTF-8 here (ws fails the connection with 1007 otherwise, RFC 6455
     // §8.1); TextDecoder also drops a leading byte-order mark, which some clients send.
     msg = isBinary ? decodeMsgpack(buf) : JSON.parse(utf8.decode(buf));
