@@ -56,8 +56,8 @@ function fakeCanvas() {
 
 /** Plot box 400 px wide at (50, 10), 100 px tall, y from -100 to 100: 1 px per packet in a 10 s window. */
 const GEOMETRY: TapeGeometry = { left: 50, top: 10, width: 400, height: 100, yMin: -100, yMax: 100, windowS: 10, dpr: 1 };
-const VX: DecodedTrace = { slot: 0, axis: 'vx', color: '#ff5c8a', dashed: false };
-const VY: DecodedTrace = { slot: 0, axis: 'vy', color: '#ff5c8a', dashed: true };
+const VX: DecodedTrace = { id: 'd', slot: 0, axis: 'vx', color: '#ff5c8a', dashed: false };
+const VY: DecodedTrace = { id: 'd', slot: 0, axis: 'vy', color: '#ff5c8a', dashed: true };
 
 function setup(traces: DecodedTrace[] = [VX]) {
   const live = new LiveBuffers(400);

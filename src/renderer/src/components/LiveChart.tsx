@@ -70,7 +70,7 @@ function decodedTracesOf(overlays: readonly DecoderOverlay[], axes: readonly Axi
   for (const o of overlays) {
     if (o.slot < 0) continue;
     axes.forEach((axis, k) => {
-      if (o.axes.includes(axis)) out.push({ slot: o.slot, axis, color: DECODER_COLORS[o.slot], dashed: k > 0 });
+      if (o.axes.includes(axis)) out.push({ id: o.id, slot: o.slot, axis, color: DECODER_COLORS[o.slot], dashed: k > 0 });
     });
   }
   return out;
@@ -100,7 +100,7 @@ export function LiveChart(props: LiveChartProps) {
   const fixed = useStudio((s) => props.fixedLimit?.(s) ?? null);
   const overlays = useStudio((s) => s.decoderOverlays);
   const decoded = useMemo(() => decodedTracesOf(overlays, props.decodedAxes), [overlays, props.decodedAxes]);
-  const decodedKey = decoded.map((d) => `${d.slot}:${d.axis}`).join('|');
+  const decodedKey = decoded.map((d) => `${d.id}:${d.slot}:${d.axis}`).join('|');
   const view = useRef({
     u: null as uPlot | null,
     /** The axes and grid; redrawn only when `limit` or `windowS` differ from what it shows. */

@@ -29,6 +29,8 @@ import type { Axis } from '../../../shared/wire.ts';
 import { S_SEQ } from '../data/liveBuffers.ts';
 
 export interface DecodedTrace {
+  /** The decoder's id: another decoder in the same slot (colour) is another trace. */
+  id: string;
   slot: number;
   axis: Axis;
   color: string;
