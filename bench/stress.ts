@@ -29,7 +29,7 @@ const SPEED = 20;
 const KINDS: Array<{ kind: string; settings: [string, Omit<Perturbations, 'seed'>][] }> = [
   { kind: 'dropout', settings: [['20 % of channels', { dropout: { fraction: 0.2 } }], ['50 % of channels', { dropout: { fraction: 0.5 } }]] },
   { kind: 'array shift', settings: [['1 channel', { shuffle: { mode: 'shift', shift: 1 } }], ['permuted', { shuffle: { mode: 'permute' } }]] },
-  { kind: 'gain drift', settings: [['walk, sd 0.3 / min', { drift: { mode: 'walk', amount: 0.3 } }], ['sine ×e^±1, 20 s', { drift: { mode: 'sine', amount: 1, period_s: 20 } }]] },
+  { kind: 'gain drift', settings: [['walk, log-gain sd 0.3', { drift: { mode: 'walk', amount: 0.3 } }], ['sine ×e^±1, 20 s', { drift: { mode: 'sine', amount: 1, period_s: 20 } }]] },
   { kind: 'count noise', settings: [['Poisson +0.2/bin', { noise: { mode: 'poisson', amount: 0.2 } }], ['Poisson +1/bin', { noise: { mode: 'poisson', amount: 1 } }]] },
   { kind: 'bursts', settings: [['1/s × 3 spikes', { bursts: { rate_hz: 1, count: 3 } }], ['5/s × 10 spikes', { bursts: { rate_hz: 5, count: 10 } }]] },
   { kind: 'latency jitter', settings: [['≤ 10 ms', { jitter: { max_ms: 10 } }], ['≤ 40 ms', { jitter: { max_ms: 40 } }]] },

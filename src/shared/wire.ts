@@ -44,7 +44,10 @@ export interface Perturbations {
   dropout?: { channels?: number[]; fraction?: number; at_s?: number };
   /** The array moved: every channel reads its neighbour `shift` away, or a seeded permutation; from `at_s` on. */
   shuffle?: { mode: 'shift' | 'permute'; shift?: number; at_s?: number };
-  /** Per-channel firing-rate gain drifting slowly: log-gain a random walk (sd `amount` after 60 s) or a sinusoid of amplitude `amount`. */
+  /**
+   * Per-channel firing-rate gain drifting slowly: log-gain a mean-reverting random walk (sd
+   * `amount`, correlation time 60 s) or a sinusoid of amplitude `amount` and period `period_s`.
+   */
   drift?: { mode: 'walk' | 'sine'; amount: number; period_s?: number };
   /** Counts added to every channel: Poisson(`amount`) or round(Gaussian(0, `amount`)), never below zero. */
   noise?: { mode: 'poisson' | 'gaussian'; amount: number };

@@ -8,7 +8,7 @@ import type { DataPacket, Perturbations } from '../../src/shared/wire.ts';
 import { ParamError } from '../../src/main/common/errors.ts';
 import type { Dataset } from '../../src/main/dataset/types.ts';
 import { loadBuiltin } from '../../src/main/playback/engine.ts';
-import { checkPerturbations } from '../../src/main/playback/perturbations.ts';
+import { Perturber, checkPerturbations } from '../../src/main/playback/perturbations.ts';
 import { Session, type SessionOptions } from '../../src/main/playback/session.ts';
 import { manualScheduler, type ManualTime } from '../helpers/manualTime.ts';
 import { TEST_CACHE_DIR } from '../helpers/server.ts';
@@ -146,6 +146,23 @@ describe('perturbations', () => {
       return Math.max(...ratios) / Math.min(...ratios);
     });
     expect(spreads.sort((a, b) => a - b)[5]).toBeGreaterThan(2.5);
+  });
+
+  it('a walking drift is mean-reverting: its log-gain has sd `amount` after one minute as after an hour, and moves slowly', () => {
+    const p = new Perturber({ seed: 9, drift: { mode: 'walk', amount: 0.3 } }, 200, 0.025);
+    const sd = (t: number) => {
+      const logs = Array.from({ length: 200 }, (_, c) => Math.log(p.gain(c, t)));
+      const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+      return Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1));
+    };
+    for (const t of [60, 600, 3600]) {
+      expect(sd(t), `sd at ${t} s`).toBeGreaterThan(0.3 * 0.8);
+      expect(sd(t), `sd at ${t} s`).toBeLessThan(0.3 * 1.2);
+    }
+    // Over one second a channel's gain barely moves; over ten minutes it is another draw.
+    const step = Array.from({ length: 200 }, (_, c) => Math.abs(Math.log(p.gain(c, 601)) - Math.log(p.gain(c, 600))));
+    expect(Math.max(...step)).toBeLessThan(0.3);
+    expect(new Perturber({ seed: 1 }, 4, 0.025).gain(0, 5)).toBe(1);
   });
 
   it('turning perturbations off restores the clean stream at once; they survive seek, pause, speed and filters', () => {

@@ -196,6 +196,12 @@ export class Perturber {
     };
   }
 
+  /** Channel `c`'s firing-rate gain at stream time `t` (s): 1 without drift. */
+  gain(c: number, t: number): number {
+    const drift = this.settings.drift;
+    return drift && drift.amount > 0 ? Math.exp(this.logGain(drift, c, t)) : 1;
+  }
+
   /** The channels dropout silences (for metadata and tests). */
   silencedChannels(): number[] {
     const out: number[] = [];
@@ -222,7 +228,7 @@ export class Perturber {
       const phase = 2 * Math.PI * uniform(seed, KIND.drift, c);
       return drift.amount * Math.sin((2 * Math.PI * t) / drift.period_s! + phase);
     }
-    // A random walk over knots, sd `amount` after 60 s, linear between knots.
+    // A mean-reverting walk over knots, linear between them.
     const knot = t / WALK_KNOT_S;
     const k = Math.floor(knot);
     let w = this.walk[c];
@@ -231,12 +237,21 @@ export class Perturber {
   }
 }
 
-/** The walk's knots 0..length-1 (knot 0 is 0): cumulative sums of seeded Gaussian steps. */
+/** Correlation time of the drifting log-gain (s): it wanders over about a minute. */
+const WALK_TAU_S = 60;
+
+/**
+ * The walk's knots 0..length-1: a mean-reverting random walk (Ornstein–Uhlenbeck) with
+ * stationary sd `amount`, from seeded Gaussian steps. Mean-reverting, so a setting means the
+ * same after ten minutes of stream as after one (a plain random walk grows without bound).
+ */
 function growWalk(old: Float64Array, length: number, seed: number, c: number, amount: number): Float64Array {
   const w = new Float64Array(Math.max(length, old.length * 2, 64));
   w.set(old);
-  const stepSd = amount / Math.sqrt(60 / WALK_KNOT_S);
-  for (let k = Math.max(1, old.length); k < w.length; k++) w[k] = w[k - 1] + stepSd * normal(seed, KIND.drift, k, c);
+  const rho = Math.exp(-WALK_KNOT_S / WALK_TAU_S);
+  const stepSd = amount * Math.sqrt(1 - rho * rho);
+  if (old.length === 0) w[0] = amount * normal(seed, KIND.drift, 0, c);
+  for (let k = Math.max(1, old.length); k < w.length; k++) w[k] = rho * w[k - 1] + stepSd * normal(seed, KIND.drift, k, c);
   return w;
 }
 
