@@ -1,7 +1,7 @@
 /**
  * One start-up of the engine, timed; spawned fresh by bench/load.ts (one process per measurement).
  *
- *   node --import tsx bench/load-child.ts --preset default|full [--cache-dir DIR]
+ *   node --import tsx bench/load-child.ts --preset default|full [--cache-dir DIR] [--bin-ms 5]
  *
  * Starts Engine (built-in recording, generated first if the cache dir does not have it) and the
  * server on a free port, connects one MessagePack client, and exits when the first data packet
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   mark('engine ready (sessions)');
   const server = await startServer(engine, { port: 0 });
   mark('server listening');
-  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/stream/binary/load-bench`);
+  // A session at another bin width derives its bins (and its trials' bins) from the same base.
+  const binMs = argOf('bin-ms');
+  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/stream/binary/load-bench${binMs ? `?bin_ms=${binMs}` : ''}`);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => mark('client connected'));
     ws.on('message', (data: Buffer) => {

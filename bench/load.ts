@@ -3,7 +3,7 @@
  * built-in `default` and `full` recordings, each measurement in a fresh child process
  * (bench/load-child.ts: Engine + server on a free port + one client, exits at the first packet).
  *
- *   node --import tsx bench/load.ts [--quick] [--runner tsx|bundle|both] [--warm-runs 3] [--baseline DIR]
+ *   node --import tsx bench/load.ts [--quick] [--runner tsx|bundle|both] [--warm-runs 3] [--baseline DIR] [--bin-ms 5]
  *
  * cold: an empty temporary cache dir, so the recording is generated and written first.
  * warm: the cache file is present (the one the cold run wrote); the goal applies to warm.
@@ -36,6 +36,8 @@ const RUNNERS: Runner[] = ((): Runner[] => {
 })();
 const WARM_RUNS = Number(arg('warm-runs') ?? (QUICK ? 1 : 3));
 const BASELINE = arg('baseline') ? resolve(arg('baseline')!) : null;
+/** `--bin-ms 5`: the first packet of a session at that width (results in load-<w>ms.md). */
+const BIN_MS = arg('bin-ms');
 /** Issue 9 part 5: the full recording loaded lighter (it was 0.89 s and 464 MB before). */
 const GOAL = { preset: 'full' as Preset, firstPacketMs: 900, peakRssMb: 200 };
 const CHILD_TIMEOUT_MS = 300_000;
@@ -85,7 +87,7 @@ function runChild(runner: Run['runner'], bundlePath: string, preset: Preset, cac
   const cwd = runner === 'baseline' ? BASELINE! : REPO_ROOT;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...script, '--preset', preset, '--cache-dir', cacheDir], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...script, '--preset', preset, '--cache-dir', cacheDir, ...(BIN_MS ? ['--bin-ms', BIN_MS] : [])], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let result: ChildResult | null = null;
@@ -281,7 +283,7 @@ async function main(): Promise<void> {
   ].join('\n');
 
   console.log(md);
-  const file = writeResults('load', md, {
+  const file = writeResults(BIN_MS ? `load-${BIN_MS}ms` : 'load', md, {
     benchmark: 'load',
     quick: QUICK,
     machine,
