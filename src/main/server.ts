@@ -36,7 +36,7 @@ export interface RunningServer {
   readonly scoring: Scoring;
   wsUrl(path: string): string;
   /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
-  attachStudio(service: StudioService): void;
+  attachStudio(service: StudioService): StudioChannel;
   /** Closes every client with 1001, then the listener. Resolves when everything is closed. */
   close(reason?: string): Promise<void>;
 }
@@ -90,7 +90,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     wsUrl: (path) => listener.wsUrl(path),
     attachStudio: (service) => {
       studioService = service;
-      studio = mountStudioChannel(listener, service);
+      return (studio = mountStudioChannel(listener, service));
     },
     close,
   };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../../src/main/studio/studioService.ts';
 import { createWsStudioClient, StudioCallError } from '../../src/renderer/src/host/wsStudioClient.ts';
 import type { PacketBatch, StudioApi } from '../../src/shared/studioApi.ts';
-import { startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
+import { api, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let studio: StudioApi;
@@ -82,4 +82,29 @@ describe('StudioApi over the browser host’s studio channel', () => {
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
     expect(status).toBe(403);
   });
+});
+
+describe('a window that stops reading', () => {
+  it('costs the server a bounded queue: past 4 MB its packet events are dropped', async () => {
+    const t2 = await startTestServer();
+    const channel = t2.server.attachStudio(new StudioService(t2.engine, t2.server, { packetFlushMs: 50 }));
+    const ws = new WebSocket(`${t2.ws}/studio/channel`);
+    await new Promise((r) => ws.once('open', r));
+    // Eight sessions at 20×: ~4 MB of packet events a second, more than the kernel's socket buffers hold for long.
+    for (let i = 1; i <= 8; i++) {
+      await api(t2.http, 'POST', '/api/sessions/create', { code: `frozen-${i}`, speed: 20 });
+      ws.send(JSON.stringify({ kind: 'subscribe', id: i, event: 'packets', args: [`frozen-${i}`] }));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause(); // the window freezes
+    let peak = 0;
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      peak = Math.max(peak, channel.bufferedBytes());
+    }
+    expect(peak).toBeGreaterThan(1024 * 1024); // it did fill up
+    expect(peak).toBeLessThan(4 * 1024 * 1024 + 512 * 1024); // and stopped there
+    ws.terminate();
+    await t2.close();
+  }, 30_000);
 });

@@ -14,6 +14,8 @@ import type { StudioService } from './studioService.ts';
 export const STUDIO_CHANNEL_PATH = '/studio/channel';
 /** Studio frames are small commands; a dataset path is the largest thing in one. */
 const MAX_FRAME_BYTES = 256 * 1024;
+/** Events queued for a window that does not read beyond this are dropped (a few seconds of packets at 20×). */
+const MAX_BUFFERED_EVENTS = 4 * 1024 * 1024;
 
 /**
  * The browser host's transport for StudioApi: JSON frames over one WebSocket.
@@ -47,6 +49,13 @@ export class StudioChannel implements UpgradeRoute {
     });
   }
 
+  /** Bytes queued for the windows connected now (what a window that stops reading costs the server). */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const ws of this.wss.clients) n += ws.bufferedAmount;
+    return n;
+  }
+
   closeAll(reason: string): void {
     for (const ws of this.wss.clients) ws.close(CloseCode.GoingAway, closeReason(reason));
   }
@@ -54,7 +63,11 @@ export class StudioChannel implements UpgradeRoute {
   private onConnection(ws: WebSocket): void {
     const subscriptions = new Map<number, Unsubscribe>();
     const send = (frame: StudioServerFrame) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState !== ws.OPEN) return;
+      // A window that stops reading (frozen, in the background) must not make the server hold its
+      // stream: past the limit its events are dropped (the next ones bring it up to date); answers still go.
+      if (frame.kind === 'event' && ws.bufferedAmount > MAX_BUFFERED_EVENTS) return;
+      ws.send(JSON.stringify(frame));
     };
     const fail = (id: number, err: unknown) => send({ kind: 'result', id, ok: false, error: refusalOf(err) });
     explainProtocolCloses(ws, MAX_FRAME_BYTES, (code, reason) => log.info('studio_protocol_error', { code, reason }));
