@@ -43,10 +43,10 @@ describe('LiveBuffers (what the live views draw)', () => {
     const b = new LiveBuffers(400);
     for (let i = 0; i < 10; i++) b.push(packet(i), 600);
     const g = b.generation;
-    b.push(packet(23999, { positionS: 599.975 }), 600); // a seek to the end
+    b.push(packet(23999, { seq: 10, positionS: 599.975 }), 600); // a seek to the end: the next packet, far on
     expect(b.generation).toBe(g + 1);
     expect(b.window.count).toBe(1);
-    b.push(packet(0, { seq: 24000 }), 600); // loop wrap back to 0
+    b.push(packet(0, { seq: 11 }), 600); // loop wrap back to 0
     expect(b.generation).toBe(g + 1);
     expect(b.window.count).toBe(2);
   });

@@ -11,7 +11,8 @@ import type {
   StudioEventMap,
   StudioPacket,
 } from '../../src/shared/studioApi.ts';
-import type { SessionFilters } from '../../src/shared/wire.ts';
+import type { Perturbations, SessionFilters } from '../../src/shared/wire.ts';
+import { DEFAULT_STRESS_FORM, formToPerturbations, type StressForm } from '../../src/renderer/src/data/stress.ts';
 import type { StudioHost } from '../../src/renderer/src/host/index.ts';
 import { StudioStore } from '../../src/renderer/src/state/store.ts';
 
@@ -30,6 +31,8 @@ function fakeHost() {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const calls: string[] = [];
   const requests: CreateSessionRequest[] = [];
+  /** Every setPerturbations argument, as the engine got it. */
+  const perturbs: Array<Perturbations | null> = [];
   const snap = (code: string, more: Partial<PlaybackSnapshot> = {}): PlaybackSnapshot => ({
     code,
     status: 'playing',
@@ -85,7 +88,7 @@ function fakeHost() {
       requests.push(req);
       const code = req.code ?? `gen-${++generated}`;
       if (sessions.has(code)) throw new Refusal('session_exists', `session "${code}" already exists`);
-      sessions.set(code, snap(code, { blind: req.blind ?? false, evaluate: req.evaluate ?? 'all' }));
+      sessions.set(code, snap(code, { blind: req.blind ?? false, evaluate: req.evaluate ?? 'all', binMs: req.binMs ?? 25, perturbations: req.perturbations ?? null }));
       return summary(sessions.get(code)!);
     },
     async deleteSession(code: string) {
@@ -115,6 +118,13 @@ function fakeHost() {
       calls.push(`filters ${filters.trial_id} ${filters.target_id}`);
       if (filters.trial_id === 999) throw new Refusal('invalid_filter', 'trial 999 does not exist');
       return update(code, { filters, positionS: 0, packetsSent: get(code).packetsSent + 500 });
+    },
+    async setPerturbations(code: string, p: Perturbations | null) {
+      perturbs.push(p);
+      // The engine's check, for one value: its message is what the studio must show.
+      const f = p?.dropout?.fraction;
+      if (f !== undefined && !(f >= 0 && f <= 1)) throw new Refusal('invalid_params', `dropout.fraction must be a number in [0, 1] (got ${f})`);
+      return update(code, { perturbations: p });
     },
     async getPlayback(code: string) {
       return get(code);
@@ -169,7 +179,7 @@ function fakeHost() {
     for (const l of listeners.get(key) ?? []) l(payload);
   };
   const emitSessions = () => emit('sessions:', [...sessions.values()].map(summary));
-  return { host, sessions, listeners, calls, requests, emit, emitSessions, snap };
+  return { host, sessions, listeners, calls, requests, perturbs, emit, emitSessions, snap };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -449,6 +459,78 @@ describe('StudioStore (the renderer’s mirror of the engine)', () => {
     expect(store.state.scoreboard?.referenceDecoder).toEqual({ name: 'reference', state: 'starting', message: 'launching' });
     await store.stopReferenceDecoder();
     expect(f.calls.slice(-3)).toEqual(['resetScores demo', 'startReference demo', 'stopReference demo']);
+  });
+});
+
+describe('StudioStore: bin width and stress (issue 11)', () => {
+  it('creates a 10 ms session (binMs sent only when it is not 25) and plots it at 100 packets a second', async () => {
+    const { f, store } = await started();
+    expect(await store.createSession('fast', { binMs: 10 })).toBe(true);
+    expect(await store.createSession('plain', { binMs: 25 })).toBe(true);
+    expect(f.requests.slice(-2)).toEqual([{ code: 'fast', binMs: 10 }, { code: 'plain' }]);
+    store.select('fast');
+    expect(store.pipeline.rateHz).toBe(100); // from the session list, before any snapshot
+    expect(store.live.columns).toBe(1000); // 10 s of 10 ms bins
+    f.emit('playback:fast', f.sessions.get('fast'));
+    f.emit('packets:fast', { code: 'fast', packets: Array.from({ length: 10 }, (_, i) => ({ ...packet(i, i / 100), counts: [1, 2] })) });
+    store.advance(0);
+    expect(store.advance(50)).toBe(5); // 50 ms at 100 a second
+    expect(store.live.window.at(0, 0)).toBe(300); // 3 spikes in 10 ms: 300 spikes/s
+    expect(store.positionAt(50)).toBeCloseTo(0.05, 9); // the end of the 5th 10 ms bin drawn
+    // Seeks snap to its bins.
+    await store.seek(1.2345);
+    expect(f.calls).toContain('seek 1.23');
+    // Back to a 25 ms session: 40 a second again.
+    store.select('plain');
+    expect(store.pipeline.rateHz).toBe(40);
+    expect(store.live.columns).toBe(400);
+  });
+
+  it('sends the stress form as exactly that Perturbations object, and shows what the session then has', async () => {
+    const { f, store } = await started();
+    // The form as a user leaves it: dropout of named channels, Gaussian noise, 5 % loss, seed 7;
+    // shuffle was switched on and off again (its values stay in the form, not in the request).
+    const form: StressForm = {
+      ...DEFAULT_STRESS_FORM,
+      seed: '7',
+      dropout: { on: true, mode: 'channels', percent: '25', channels: '20-23, 40 21', at: '' },
+      shuffle: { on: false, mode: 'shift', shift: '3', at: '5' },
+      noise: { on: true, mode: 'gaussian', amount: '1' },
+      loss: { on: true, percent: '5' },
+    };
+    expect(await store.setPerturbations(formToPerturbations(form))).toBe(true);
+    const sent = { seed: 7, dropout: { channels: [20, 21, 22, 23, 40] }, noise: { mode: 'gaussian', amount: 1 }, loss: { fraction: 0.05 } };
+    expect(f.perturbs).toEqual([sent]);
+    expect(store.state.playback?.perturbations).toEqual(sent);
+    // The session list (its STRESS badge) says so at once.
+    expect(store.state.sessions.find((s) => s.code === 'demo')?.perturbations).toEqual(sent);
+    // Turn off: null, the clean stream.
+    expect(await store.setPerturbations(null)).toBe(true);
+    expect(f.perturbs[1]).toBeNull();
+    expect(store.state.playback?.perturbations).toBeNull();
+    expect(store.state.sessions.find((s) => s.code === 'demo')?.perturbations).toBeNull();
+    expect(store.state.toasts).toEqual([]);
+  });
+
+  it('the engine’s refusal of a bad value is an error toast with its reason; nothing changes', async () => {
+    const { f, store } = await started();
+    const form: StressForm = { ...DEFAULT_STRESS_FORM, dropout: { ...DEFAULT_STRESS_FORM.dropout, on: true, percent: '150' } };
+    expect(await store.setPerturbations(formToPerturbations(form))).toBe(false);
+    expect(f.perturbs).toEqual([{ seed: 0, dropout: { fraction: 1.5 } }]);
+    expect(store.state.toasts).toHaveLength(1);
+    expect(store.state.toasts[0]).toMatchObject({ kind: 'error' });
+    expect(store.state.toasts[0].message).toBe("Couldn't apply the stress settings: dropout.fraction must be a number in [0, 1] (got 1.5)");
+    expect(store.state.playback?.perturbations ?? null).toBeNull();
+  });
+
+  it('a jittered 5 ms session: its held-back packets (positions up to 20 ms late) plot as one run', async () => {
+    const { f, store } = await started();
+    f.emit('playback:demo', f.snap('demo', { status: 'paused', binMs: 5, perturbations: { seed: 1, jitter: { max_ms: 20 } } }));
+    expect(store.pipeline.rateHz).toBe(200);
+    // Positions held back by up to 20 ms, as the studio's copy of a jittered stream carries them.
+    f.emit('packets:demo', { code: 'demo', packets: [0.04, 0.04, 0.045, 0.06, 0.06].map((pos, i) => packet(i, pos)) });
+    store.advance(0);
+    expect(store.live.packets).toBe(5);
   });
 });
 

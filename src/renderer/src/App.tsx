@@ -9,6 +9,7 @@ import { DecodersPanel } from './components/DecodersPanel.tsx';
 import { Plots } from './components/Plots.tsx';
 import { Readouts } from './components/Readouts.tsx';
 import { SessionsPanel } from './components/SessionsPanel.tsx';
+import { StressPanel } from './components/StressPanel.tsx';
 import { Transport } from './components/Transport.tsx';
 import { TrialsPanel } from './components/TrialsPanel.tsx';
 import { Workspace } from './components/Workspace.tsx';
@@ -29,6 +30,7 @@ export function App() {
       <Header />
       <aside className="sidebar-left">
         <SessionsPanel />
+        <StressPanel />
         <TrialsPanel />
       </aside>
       <div className="stage">

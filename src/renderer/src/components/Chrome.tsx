@@ -1,6 +1,9 @@
 /** Header, status bar, toasts and the connection banner: the frame around the studio. */
 import { useEffect, useState } from 'react';
+import { BIN_MS } from '../../../shared/bins.ts';
 import { formatDuration, formatMs } from '../data/format.ts';
+import { stressTooltip } from '../data/stress.ts';
+import { binMsOf, packetRateHz } from '../data/timeline.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { PresentIcon } from './Icons.tsx';
 
@@ -10,6 +13,8 @@ export function Header() {
   const presentation = useStudio((s) => s.presentation);
   const selected = useStudio((s) => s.selected);
   const blind = useStudio((s) => s.playback?.blind ?? false);
+  const perturbations = useStudio((s) => s.playback?.perturbations ?? null);
+  const binMs = useStudio((s) => (s.playback ? binMsOf(s.playback) : BIN_MS));
   return (
     <header className="app-header">
       <div className="brand">
@@ -34,6 +39,16 @@ export function Header() {
       {blind && (
         <span className="badge badge-blind" data-testid="header-blind" title={`Session ${selected} is blind: decoders get no kinematics or intention; they are scored as usual`}>
           BLIND · {selected}
+        </span>
+      )}
+      {perturbations && (
+        <span className="badge badge-stress" data-testid="header-stress" title={`Session ${selected}: ${stressTooltip(perturbations)}`}>
+          STRESS · {selected}
+        </span>
+      )}
+      {binMs !== BIN_MS && (
+        <span className="badge badge-bin" data-testid="header-bin" title={`Session ${selected} streams ${binMs} ms bins: ${packetRateHz(binMs)} packets a second at 1×`}>
+          {binMs} ms · {packetRateHz(binMs)} Hz
         </span>
       )}
       <button

@@ -20,7 +20,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatNumber } from '../data/format.ts';
-import { windowColumns } from '../data/liveBuffers.ts';
 import { nextRangeMax, niceCeil } from '../data/ranges.ts';
 import { DecodedTape, type DecodedTrace, type TapeGeometry } from '../live/decodedTape.ts';
 import { observeSize, useFrame } from '../live/frameLoop.ts';
@@ -29,7 +28,6 @@ import { useLiveTexts } from '../live/liveText.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import type { DecoderOverlay, StudioState } from '../state/store.ts';
 import { axisFont, axisWidth, COLORS, DECODER_COLORS, PLOT, timeGridStep } from './theme.ts';
-import { FREQUENCY_HZ } from '../../../shared/bins.ts';
 import type { Axis } from '../../../shared/wire.ts';
 
 export interface ChartSeries {
@@ -76,14 +74,41 @@ function decodedTracesOf(overlays: readonly DecoderOverlay[], axes: readonly Axi
   return out;
 }
 
-function xValues(columns: number): Float64Array {
+/** Seconds ago of each column, newest (0) last: a column is a bin of the session's width. */
+function xValues(columns: number, binS: number): Float64Array {
   const xs = new Float64Array(columns);
-  for (let i = 0; i < columns; i++) xs[i] = (i + 1 - columns) / FREQUENCY_HZ;
+  for (let i = 0; i < columns; i++) xs[i] = (i + 1 - columns) * binS;
   return xs;
 }
 
-function newData(columns: number, series: number): Float64Array[] & uPlot.AlignedData {
-  return [xValues(columns), ...Array.from({ length: series }, () => new Float64Array(columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
+function newData(columns: number, series: number, binS: number): Float64Array[] & uPlot.AlignedData {
+  return [xValues(columns, binS), ...Array.from({ length: series }, () => new Float64Array(columns).fill(NaN))] as Float64Array[] & uPlot.AlignedData;
+}
+
+/**
+ * The true traces' paths: a straight polyline through the points, in the plot box. uPlot's own
+ * `linear` builder draws the same line (a NaN is no point: the line goes on from the last one;
+ * there are never 4 points a pixel to merge), but through closures and per-point scale calls
+ * that V8 stops optimizing after a while: measured in the page, its garbage grew from ~0.5 to
+ * ~6 MB/s within a minute of playing, and with it the minor and major GCs in the frames.
+ */
+function linePaths(u: uPlot, seriesIdx: number, idx0: number, idx1: number): uPlot.Series.Paths {
+  const xs = u.data[0] as ArrayLike<number>;
+  const ys = u.data[seriesIdx] as ArrayLike<number>;
+  const b = u.bbox;
+  const sx = u.scales.x;
+  const sy = u.scales.y;
+  const xMin = sx.min ?? 0;
+  const yMax = sy.max ?? 1;
+  const kx = b.width / ((sx.max ?? 1) - xMin);
+  const ky = b.height / (yMax - (sy.min ?? 0));
+  const stroke = new Path2D();
+  for (let i = idx0; i <= idx1; i++) {
+    const y = ys[i];
+    // lineTo on an empty path starts it; a NaN point is skipped (as Path2D would ignore it).
+    if (y === y) stroke.lineTo(b.left + (xs[i] - xMin) * kx, b.top + (yMax - y) * ky);
+  }
+  return { stroke, fill: null, clip: null, band: null };
 }
 
 /** Where a chart's decoded traces go, filled in per frame (charts draw one after another). */
@@ -111,6 +136,8 @@ export function LiveChart(props: LiveChartProps) {
     /** The decoders' traces, drawn over the lines after uPlot draws them. */
     tape: new DecodedTape(),
     columns: 0,
+    /** Seconds per column (the session's bin width) the x values were made for. */
+    binS: 0,
     limit: 0,
     fixed,
     windowS,
@@ -173,11 +200,12 @@ export function LiveChart(props: LiveChartProps) {
       axes: [xAxis, yAxis],
       series: [
         {},
-        ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false } })),
+        ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 1.5, points: { show: false }, paths: linePaths })),
       ],
     };
-    v.columns = windowColumns(v.windowS);
-    v.data = newData(v.columns, props.series.length);
+    v.columns = store.live.window.capacity;
+    v.binS = store.live.binS;
+    v.data = newData(v.columns, props.series.length, v.binS);
     // Same options, so both lay out the same plot box and scales; the lines are on top.
     const frame = new uPlot({ ...opts, drawOrder: ['axes'] as unknown as uPlot.DrawOrderKey[] }, v.data, host);
     // The lines change every packet: a live (desynchronized) canvas; the frame stays synchronized.
@@ -222,10 +250,11 @@ export function LiveChart(props: LiveChartProps) {
     const u = v.u;
     if (!u || !v.data) return;
     const ring = store.live.window;
-    if (ring.capacity !== v.columns) {
-      // Another window length: new arrays once, then back to copying in place.
+    if (ring.capacity !== v.columns || store.live.binS !== v.binS) {
+      // Another window length or bin width: new arrays once, then back to copying in place.
       v.columns = ring.capacity;
-      v.data = newData(v.columns, props.series.length);
+      v.binS = store.live.binS;
+      v.data = newData(v.columns, props.series.length, v.binS);
     }
     let observed = 0;
     for (let i = 0; i < props.series.length; i++) {

@@ -4,6 +4,7 @@
  * the frame loop into fixed-width boxes, so nothing moves as they change.
  */
 import { formatNumber, formatTrialTime, hasFilters } from '../data/format.ts';
+import { stressTooltip } from '../data/stress.ts';
 import { useFrame } from '../live/frameLoop.ts';
 import { useLiveTexts } from '../live/liveText.ts';
 import { useFilters, useStore, useStudio } from '../state/hooks.ts';
@@ -13,6 +14,7 @@ export function Readouts() {
   const status = useStudio((s) => s.playback?.status ?? null);
   const selected = useStudio((s) => s.selected);
   const blind = useStudio((s) => s.playback?.blind ?? false);
+  const perturbations = useStudio((s) => s.playback?.perturbations ?? null);
   const filters = useFilters();
   const [trialText, timeText, targetText, targetPosText, distText] = useLiveTexts(5);
 
@@ -42,6 +44,11 @@ export function Readouts() {
           {blind && (
             <span className="badge badge-blind" data-testid="readout-blind" title="Blind session: decoders get no kinematics or intention">
               BLIND
+            </span>
+          )}
+          {perturbations && (
+            <span className="badge badge-stress" data-testid="readout-stress" title={stressTooltip(perturbations)}>
+              STRESS
             </span>
           )}
         </span>

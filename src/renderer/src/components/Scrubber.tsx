@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { formatClock } from '../data/format.ts';
-import { fractionToSeconds, secondsToFraction } from '../data/timeline.ts';
+import { binMsOf, fractionToSeconds, secondsToFraction } from '../data/timeline.ts';
 import { fitCanvas, observeSize, useFrame } from '../live/frameLoop.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 
@@ -18,6 +18,7 @@ export function Scrubber() {
   const drag = useRef<number | null>(null);
   const [hover, setHover] = useState<{ x: number; s: number } | null>(null);
   const durationS = useStudio((s) => s.playback?.durationS ?? 0);
+  const binMs = useStudio((s) => binMsOf(s.playback));
   const starts = useStudio((s) => s.playback?.trialStartsS);
   const hasSession = useStudio((s) => s.playback !== null);
   const [size, setSize] = useState({ w: 0, h: 0 });
@@ -101,17 +102,17 @@ export function Scrubber() {
       onPointerDown={(e) => {
         if (!hasSession || e.button !== 0) return;
         e.currentTarget.setPointerCapture(e.pointerId);
-        drag.current = fractionToSeconds(fractionAt(e.clientX), durationS);
+        drag.current = fractionToSeconds(fractionAt(e.clientX), durationS, binMs);
       }}
       onPointerMove={(e) => {
-        const s = fractionToSeconds(fractionAt(e.clientX), durationS);
+        const s = fractionToSeconds(fractionAt(e.clientX), durationS, binMs);
         if (drag.current !== null) drag.current = s;
         const r = trackRef.current!.getBoundingClientRect();
         setHover({ x: Math.min(Math.max(e.clientX - r.left, 0), r.width), s });
       }}
       onPointerUp={(e) => {
         if (drag.current === null) return;
-        const s = fractionToSeconds(fractionAt(e.clientX), durationS);
+        const s = fractionToSeconds(fractionAt(e.clientX), durationS, binMs);
         drag.current = null;
         void store.seek(s);
       }}

@@ -1,12 +1,17 @@
 /**
- * Sessions: pick the one the plots follow, create (custom or generated code; blind or not, and
- * which bins its decoders are scored on), delete; its stream URLs.
+ * Sessions: pick the one the plots follow, create (custom or generated code; blind or not,
+ * which bins its decoders are scored on, and its bin width), delete; its stream URLs. A row
+ * says what is special about a session: BLIND, STRESS (perturbed; the tooltip lists how), and
+ * its bin width when it is not the default 25 ms.
  */
 import { useEffect, useState } from 'react';
+import { BIN_MS, BIN_WIDTHS_MS } from '../../../shared/bins.ts';
 import type { SessionSummary } from '../../../shared/studioApi.ts';
 import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow } from '../../../shared/wire.ts';
 import { describeFilters, formatClockSeconds, hasFilters } from '../data/format.ts';
 import { EVALUATE_LABELS } from '../data/scoreboard.ts';
+import { stressTooltip } from '../data/stress.ts';
+import { binMsOf, packetRateHz } from '../data/timeline.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
 
@@ -51,13 +56,14 @@ function SessionCreate() {
   const [code, setCode] = useState('');
   const [blind, setBlind] = useState(false);
   const [evaluate, setEvaluate] = useState<EvaluationWindow>('all');
+  const [binMs, setBinMs] = useState<number>(BIN_MS);
   const [busy, setBusy] = useState(false);
   const invalid = code.trim() !== '' && !isValidSessionCode(code.trim());
 
   const create = async () => {
     if (invalid || busy) return;
     setBusy(true);
-    if (await store.createSession(code, { blind, evaluate })) setCode('');
+    if (await store.createSession(code, { blind, evaluate, binMs })) setCode('');
     setBusy(false);
   };
 
@@ -101,6 +107,16 @@ function SessionCreate() {
               ))}
             </select>
           </label>
+          <label className="select-label" title="Width of a bin: packets go out at 1000 / width a second (25 ms: 40 Hz, the guide's stream)">
+            bin
+            <select data-testid="session-bin" value={binMs} onChange={(e) => setBinMs(Number(e.target.value))}>
+              {BIN_WIDTHS_MS.map((w) => (
+                <option key={w} value={w}>
+                  {w} ms
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       </form>
       {invalid && <p className="field-hint error">Letters, digits, - and _ only (1–64).</p>}
@@ -134,10 +150,20 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
     >
       <span className={`dot dot-${s.status}`} title={s.status} />
       <span className="session-code">
-        {s.code}
+        <span className="session-code-text">{s.code}</span>
         {s.blind && (
           <span className="badge badge-blind" data-testid={`session-blind-${s.code}`} title="Blind: decoders get no kinematics or intention">
             BLIND
+          </span>
+        )}
+        {s.perturbations && (
+          <span className="badge badge-stress" data-testid={`session-stress-${s.code}`} title={stressTooltip(s.perturbations)}>
+            STRESS
+          </span>
+        )}
+        {binMsOf(s) !== BIN_MS && (
+          <span className="badge badge-bin" data-testid={`session-bin-${s.code}`} title={`${binMsOf(s)} ms bins: ${packetRateHz(binMsOf(s))} packets a second at 1×`}>
+            {binMsOf(s)} ms
           </span>
         )}
       </span>

@@ -176,6 +176,8 @@ const TargetDot = memo(function TargetDot({ t, cx, cy, radius, label, active, cu
  * polyline per band, in the style of the band's middle age: 16 strokes a frame instead of 80
  * (a thick anti-aliased stroke has a large fixed cost in a software canvas; this halves the
  * workspace's drawing time) while the steps of the fade stay below what the eye separates.
+ * The trail holds 2 s whatever the bin width (40 to 100 points, LiveBuffers.trail): ages are
+ * scaled to the 80 points of a 25 ms session, so the bands and the fade are the same.
  */
 const TRAIL_BAND = 5;
 /** Stroke colour and width per band, computed once (no strings built per frame). */
@@ -193,6 +195,7 @@ function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number,
   const live = store.live;
   const trail = live.trail;
   const n = trail.count;
+  const bandScale = TRAIL_PACKETS / (trail.capacity * TRAIL_BAND);
   const curX = trail.at(0, 0);
   const curY = trail.at(1, 0);
   const hasCursor = Number.isFinite(curX) && Number.isFinite(curY);
@@ -239,7 +242,7 @@ function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number,
     const sx = fit.ox + x * fit.scale;
     const sy = fit.oy - y * fit.scale;
     if (Number.isFinite(px)) {
-      const b = Math.min(Math.floor(age / TRAIL_BAND), TRAIL_STYLES.length - 1);
+      const b = Math.min(Math.floor(age * bandScale), TRAIL_STYLES.length - 1);
       if (!open || b !== band) {
         if (open) ctx.stroke();
         const style = TRAIL_STYLES[b];
@@ -270,14 +273,15 @@ function drawTrail(canvas: HTMLCanvasElement, fit: WorkspaceFit, radius: number,
 
 /**
  * Decoded cursors: a ring in the decoder's colour (the true white dot shows through when they
- * agree) and its last second, as a 1 px line. In a software canvas every vertex of a wider line
+ * agree) and its last second, as a 1 px line of at most DECODED_TRAIL_PACKETS points (a 5 ms
+ * session's 200 packets a second: every fifth). In a software canvas every vertex of a wider line
  * is stroked as geometry while a 1 px line is drawn as a hairline: with 8 decoders' noisy trails
  * the 1.5 px lines were ~0.8 ms of raster a frame, 1 px lines ~0.15 ms. They are a little more
  * opaque than before (0.75), so they read as well.
  */
 export const DECODED_TRAIL_PACKETS = 40;
-/** The newest packet's prediction is often still on its way: the ring shows the newest within this many packets. */
-const DECODED_LOOKBACK = 8;
+/** The newest packet's prediction is often still on its way: the ring shows the newest within this long (s). */
+const DECODED_LOOKBACK_S = 0.2;
 const DECODED_TRAIL_STYLES = DECODER_COLORS.map((c) => `rgba(${parseInt(c.slice(1, 3), 16)}, ${parseInt(c.slice(3, 5), 16)}, ${parseInt(c.slice(5, 7), 16)}, 0.75)`);
 const cursor = new Float64Array(2);
 
@@ -286,6 +290,11 @@ function drawDecoded(ctx: CanvasRenderingContext2D, fit: WorkspaceFit, store: St
   const decoded = live.decoded;
   const newest = live.seq;
   if (newest < 0) return;
+  // The last second of packets, every `stride`-th (the newest always).
+  const span = Math.max(1, Math.round(live.rateHz));
+  const stride = Math.max(1, Math.round(span / DECODED_TRAIL_PACKETS));
+  const first = newest - Math.floor((span - 1) / stride) * stride;
+  const lookback = Math.max(1, Math.round(DECODED_LOOKBACK_S * live.rateHz));
   // 1 CSS px: a hairline at DPR 1 (where the canvas is most likely a software one).
   ctx.lineWidth = 1;
   ctx.lineJoin = 'miter';
@@ -296,8 +305,8 @@ function drawDecoded(ctx: CanvasRenderingContext2D, fit: WorkspaceFit, store: St
     ctx.strokeStyle = DECODED_TRAIL_STYLES[slot];
     ctx.beginPath();
     let pen = false;
-    for (let s = Math.max(0, newest - DECODED_TRAIL_PACKETS + 1); s <= newest; s++) {
-      if (!decoded.cursorAt(slot, s, cursor)) {
+    for (let s = first; s <= newest; s += stride) {
+      if (s < 0 || !decoded.cursorAt(slot, s, cursor)) {
         pen = false;
         continue;
       }
@@ -311,7 +320,7 @@ function drawDecoded(ctx: CanvasRenderingContext2D, fit: WorkspaceFit, store: St
   }
   ctx.lineWidth = 3;
   for (let slot = 0; slot < MAX_DECODERS; slot++) {
-    if (!decoded.has(slot) || decoded.latestCursor(slot, newest, DECODED_LOOKBACK, cursor) < 0) continue;
+    if (!decoded.has(slot) || decoded.latestCursor(slot, newest, lookback, cursor) < 0) continue;
     ctx.strokeStyle = DECODER_COLORS[slot];
     ctx.beginPath();
     ctx.arc(fit.ox + cursor[0] * fit.scale, fit.oy - cursor[1] * fit.scale, 8, 0, Math.PI * 2);

@@ -20,6 +20,8 @@ export const COLORS = {
   filter: '#e69f00',
   trail: '86, 180, 233',
   cursor: '#ffffff',
+  /** Stress (perturbations): Okabe–Ito vermillion, apart from the data's blue, orange and yellow. */
+  stress: '#d55e00',
 } as const;
 
 /**

@@ -8,9 +8,9 @@
  * seq, to tell it from an older one in the same cell), and the views look each drawn packet's
  * seq up when they draw. A prediction that comes late is simply there at the next draw.
  *
- * Velocity-only decoders get a cursor by integrating their velocity, bin by bin (25 ms of
- * recording time each), from the TRUE position at each trial start (and at the first packet
- * after a seek). The running position is kept per seq too, so a late prediction re-integrates
+ * Velocity-only decoders get a cursor by integrating their velocity, bin by bin (a bin of the
+ * session's width each: 25 ms by default), from the TRUE position at each trial start (and at
+ * the first packet after a seek). The running position is kept per seq too, so a late prediction re-integrates
  * from its seq to the newest packet.
  *
  * Every array is allocated once per slot (the first time a decoder takes it): taking a
@@ -18,15 +18,20 @@
  */
 import type { StudioPacket, StudioPrediction } from '../../../shared/studioApi.ts';
 import type { Axis } from '../../../shared/wire.ts';
-import { BIN_S } from './timeline.ts';
+import { BIN_MS } from '../../../shared/bins.ts';
 import { DecoderSlots, MAX_DECODERS } from './decoderSlots.ts';
 
-/** Sequence numbers held: more than a 30 s window at 40 Hz plus what waits in the pacer. */
-export const SEQ_CAPACITY = 2048;
+/**
+ * Sequence numbers held: more than a 30 s window at 200 Hz (6000 packets, a 5 ms session) plus
+ * what waits in the pacer.
+ */
+export const SEQ_CAPACITY = 8192;
 const MASK = SEQ_CAPACITY - 1;
 
-/** A velocity-only decoder that has not answered for this many packets has no cursor. */
-export const STALE_PACKETS = 40;
+/** A velocity-only decoder that has not answered for this long (s) has no cursor... */
+export const STALE_S = 1;
+/** ...this many packets at the default 25 ms width. */
+export const STALE_PACKETS = Math.round((STALE_S * 1000) / BIN_MS);
 
 /** Bits of `axesSeen`. */
 export const AXIS_BIT: Readonly<Record<Axis, number>> = { x: 1, y: 2, vx: 4, vy: 8 };
@@ -92,12 +97,21 @@ export class DecodedTracks {
 
   /** Bumps when something drawn changed without a new packet (a late prediction, a slot given up). */
   revision = 0;
+  /** Seconds of recording a bin covers: a velocity moves the cursor by v × binS per packet. */
+  private binS = BIN_MS / 1000;
+  private staleAfter = STALE_PACKETS;
 
   constructor() {
     this.slots = new DecoderSlots(MAX_DECODERS, (slot) => {
       this.tracks[slot]?.clear();
       this.revision++;
     });
+  }
+
+  /** The session's bin width (ms): what a packet's velocity integrates over, and when a decoder goes stale. */
+  setBinMs(binMs: number): void {
+    this.binS = binMs / 1000;
+    this.staleAfter = Math.max(1, Math.round((STALE_S * 1000) / binMs));
   }
 
   // ------------------------------------------------------------ input
@@ -184,6 +198,7 @@ export class DecodedTracks {
   integrate(): void {
     const newest = this.newestPacket;
     if (newest < 0 || this.firstPacket < 0) return;
+    const binS = this.binS;
     for (let slot = 0; slot < MAX_DECODERS; slot++) {
       const t = this.tracks[slot];
       if (t === null || t.hasPosition || !t.hasVelocity) continue;
@@ -198,7 +213,7 @@ export class DecodedTracks {
       let cy = t.iSeq[pi] === from - 1 ? t.iy[pi] : NaN;
       for (let s = from; s <= newest; s++) {
         const i = s & MASK;
-        if (s > t.newest + STALE_PACKETS) {
+        if (s > t.newest + this.staleAfter) {
           // It stopped answering (disconnected, paused): no cursor, until a trial start after it answers again.
           cx = NaN;
           cy = NaN;
@@ -210,8 +225,8 @@ export class DecodedTracks {
             // No estimate on one axis: that coordinate holds.
             const vx = t.vx[i];
             const vy = t.vy[i];
-            if (vx === vx) cx += vx * BIN_S;
-            if (vy === vy) cy += vy * BIN_S;
+            if (vx === vx) cx += vx * binS;
+            if (vy === vy) cy += vy * binS;
           }
         }
         t.iSeq[i] = s;

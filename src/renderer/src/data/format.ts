@@ -82,3 +82,8 @@ export function describeFilters(f: SessionFilters | null | undefined): string {
   if (f.target_id !== null) parts.push(`target ${f.target_id}`);
   return parts.join(' · ');
 }
+
+/** A fraction as a percentage: 0.25 → `25 %`, 0.055 → `5.5 %`. */
+export function formatPercent(fraction: number): string {
+  return Number.isFinite(fraction) ? `${Number((fraction * 100).toFixed(1))} %` : '—';
+}

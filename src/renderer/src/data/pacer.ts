@@ -6,7 +6,8 @@ import { FREQUENCY_HZ } from '../../../shared/bins.ts';
  * The host delivers the selected session's packets in batches (~20 a second, so 20× speed
  * does not flood the renderer). Drawing a whole batch at once would make the raster and the
  * traces jump 2 columns every 50 ms at 1×; the pacer releases packets at the session's own
- * rate (40 × speed per second) on each animation frame instead, so the plots scroll smoothly.
+ * rate (1000 / binMs × speed per second: 40 at the default 25 ms, 200 for a 5 ms session) on
+ * each animation frame instead, so the plots scroll smoothly.
  * It never lets more than `maxLagMs` of packets wait: if the rate it was told is wrong (a speed
  * change not seen yet, clock drift) it catches up rather than falling behind.
  *
@@ -31,7 +32,7 @@ export class PacketPacer<T> {
     return this.size;
   }
 
-  /** Packets per second the session plays at (FREQUENCY_HZ × speed); 1× when not positive. */
+  /** Packets per second the session plays at (1000 / binMs × speed); 40 when not positive. */
   setRate(packetsPerS: number): void {
     this.ratePerS = packetsPerS > 0 ? packetsPerS : FREQUENCY_HZ;
   }

@@ -1,9 +1,15 @@
 /**
- * The spike raster's pixels: one column per 25 ms bin, one row per channel, kept as a ring
- * of RGBA pixels in ImageData layout (row-major, `columns` wide). A packet writes exactly one
- * column; the view uploads only the columns written since its last frame (`dirtySpans`) and
- * blits the ring to the screen in two parts (`blitParts`), oldest on the left. Nothing here
- * touches the DOM, so the column logic is tested in plain Node.
+ * The spike raster's pixels: one column per `binsPerColumn` bins (one 25 ms bin at the default
+ * width), one row per channel, kept as a ring of RGBA pixels in ImageData layout (row-major,
+ * `columns` wide). The view uploads only the columns written since its last frame
+ * (`dirtySpans`) and blits the ring to the screen in two parts (`blitParts`), oldest on the left.
+ * Nothing here touches the DOM, so the column logic is tested in plain Node.
+ *
+ * Narrow bins share a column: a 5 ms session's five bins make one 25 ms column (their counts
+ * summed), so the raster holds as many columns a second as at 25 ms — a 10 s window still fits
+ * its ~400 columns in the plot's ~700 px, instead of 2000 columns of which the scaled blit would
+ * drop more than half (and different ones every frame: spikes would flicker). The column being
+ * filled is drawn as it fills (`partial`), so the newest spike shows at once.
  */
 
 /** Packs r, g, b, a (0–255) into one little-endian RGBA pixel for a Uint32Array view. */
@@ -32,16 +38,27 @@ export class RasterRing {
   private filled = 0;
   private total = 0;
   private lastTrial: number | null = null;
+  /** Bins written into the newest column so far (0: the next bin starts a column). */
+  private binInColumn = 0;
+  /** The newest column's summed counts and the empty-cell colour it has so far. */
+  private readonly sums: Int32Array;
+  private columnEmpty = 0;
+  /** Bins ever written since the last clear (monotonic): changes even when a column only fills. */
+  private bins = 0;
 
   constructor(
     readonly columns: number,
     readonly channels: number,
     private readonly palette: RasterPalette = DEFAULT_PALETTE,
+    /** Bins summed into one column (1: a column per bin). */
+    readonly binsPerColumn = 1,
   ) {
     if (!Number.isInteger(columns) || columns < 1) throw new RangeError(`columns must be a positive integer (got ${columns})`);
     if (!Number.isInteger(channels) || channels < 0) throw new RangeError(`channels must be an integer ≥ 0 (got ${channels})`);
+    if (!Number.isInteger(binsPerColumn) || binsPerColumn < 1) throw new RangeError(`binsPerColumn must be a positive integer (got ${binsPerColumn})`);
     this.pixels = new Uint32Array(columns * Math.max(1, channels));
     this.pixels.fill(palette.counts[0]);
+    this.sums = new Int32Array(Math.max(1, channels));
   }
 
   /** Column the next packet goes to; also the oldest column once the ring is full. */
@@ -53,9 +70,59 @@ export class RasterRing {
     return this.filled;
   }
 
-  /** Columns ever written since the last clear (monotonic): the view's "drawn up to" mark. */
+  /** Columns ever started since the last clear (monotonic): the view's "drawn up to" mark. */
   get written(): number {
     return this.total;
+  }
+
+  /** Bins ever written since the last clear (monotonic): the newest column may change without `written` changing. */
+  get binsWritten(): number {
+    return this.bins;
+  }
+
+  /** The newest column still takes bins: a view that drew it must upload it again when it changes. */
+  get partial(): boolean {
+    return this.binInColumn !== 0;
+  }
+
+  /**
+   * Writes one bin: a column of its own, or added to the newest column until `binsPerColumn`
+   * bins are in it. A trial start anywhere in the column marks it; it is "between trials" only
+   * if every bin in it is.
+   */
+  writeBin(counts: ArrayLike<number>, trialId: number | null): void {
+    if (this.binsPerColumn === 1) {
+      this.writeColumn(counts, trialId);
+      return;
+    }
+    const { counts: colours, boundary, outside } = this.palette;
+    const empty = trialId === null ? outside : trialId !== this.lastTrial ? boundary : colours[0];
+    this.lastTrial = trialId;
+    const n = Math.min(this.channels, counts.length);
+    const sums = this.sums;
+    let col: number;
+    if (this.binInColumn === 0) {
+      col = this.head;
+      for (let ch = 0; ch < n; ch++) sums[ch] = counts[ch];
+      for (let ch = n; ch < this.channels; ch++) sums[ch] = 0;
+      this.columnEmpty = empty;
+      this.head = (col + 1) % this.columns;
+      if (this.filled < this.columns) this.filled++;
+      this.total++;
+    } else {
+      col = (this.head - 1 + this.columns) % this.columns;
+      for (let ch = 0; ch < n; ch++) sums[ch] += counts[ch];
+      // A trial start wins; "between trials" gives way to a trial.
+      if (empty === boundary || this.columnEmpty === outside) this.columnEmpty = empty;
+    }
+    this.paint(col, sums, this.channels, this.columnEmpty);
+    this.binInColumn = (this.binInColumn + 1) % this.binsPerColumn;
+    this.bins++;
+  }
+
+  /** A bin the stream never delivered (packet loss): no spikes, in the trial of the last one. */
+  writeLostBin(): void {
+    this.writeBin(NO_COUNTS, this.lastTrial);
   }
 
   /**
@@ -64,21 +131,15 @@ export class RasterRing {
    */
   writeColumn(counts: ArrayLike<number>, trialId: number | null): void {
     const { counts: colours, boundary, outside } = this.palette;
-    const last = colours.length - 1;
     const empty = trialId === null ? outside : trialId !== this.lastTrial ? boundary : colours[0];
     this.lastTrial = trialId;
     const col = this.head;
-    const w = this.columns;
-    const n = Math.min(this.channels, counts.length);
-    const px = this.pixels;
-    for (let ch = 0; ch < n; ch++) {
-      const c = counts[ch];
-      px[ch * w + col] = c <= 0 ? empty : colours[c < last ? c : last];
-    }
-    for (let ch = n; ch < this.channels; ch++) px[ch * w + col] = empty;
-    this.head = (col + 1) % w;
-    if (this.filled < w) this.filled++;
+    this.paint(col, counts, Math.min(this.channels, counts.length), empty);
+    this.head = (col + 1) % this.columns;
+    if (this.filled < this.columns) this.filled++;
     this.total++;
+    this.bins++;
+    this.binInColumn = 0;
   }
 
   clear(): void {
@@ -86,9 +147,26 @@ export class RasterRing {
     this.head = 0;
     this.filled = 0;
     this.total = 0;
+    this.bins = 0;
+    this.binInColumn = 0;
     this.lastTrial = null;
   }
+
+  /** Column `col`'s pixels from `n` counts (channels past them are empty). */
+  private paint(col: number, counts: ArrayLike<number>, n: number, empty: number): void {
+    const colours = this.palette.counts;
+    const last = colours.length - 1;
+    const w = this.columns;
+    const px = this.pixels;
+    for (let ch = 0; ch < n; ch++) {
+      const c = counts[ch];
+      px[ch * w + col] = c <= 0 ? empty : colours[c < last ? c : last];
+    }
+    for (let ch = n; ch < this.channels; ch++) px[ch * w + col] = empty;
+  }
 }
+
+const NO_COUNTS: ArrayLike<number> = { length: 0 };
 
 /**
  * Which ring columns changed between `drawnUpTo` and `written` (both monotonic counts):

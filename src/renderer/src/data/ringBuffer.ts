@@ -40,6 +40,12 @@ export class SeriesRing {
     this.total++;
   }
 
+  /** Overwrites series k's newest sample (a sample that is still being updated); nothing if empty. */
+  setNewest(k: number, value: number): void {
+    if (this.filled === 0) return;
+    this.series[k][(this.head - 1 + this.capacity) % this.capacity] = value;
+  }
+
   /** Convenience for tests and small rings; allocation-free callers use `slot` + `commit`. */
   push(...values: number[]): void {
     const s = this.head;

@@ -24,7 +24,6 @@
  *
  * Allocates nothing per frame (after the tape canvas, made once per size).
  */
-import { FREQUENCY_HZ } from '../../../shared/bins.ts';
 import type { Axis } from '../../../shared/wire.ts';
 import { S_SEQ } from '../data/liveBuffers.ts';
 
@@ -175,7 +174,8 @@ export class DecodedTape {
     const ring = live.window;
     const n = ring.written;
     const columns = ring.capacity;
-    const pitch = g.width / (g.windowS * FREQUENCY_HZ);
+    // A packet's width: the window's packets (windowS × 1000 / binMs) over the plot width.
+    const pitch = g.width / columns;
     const k = this.key;
     if (
       !this.fresh ||
@@ -265,8 +265,9 @@ export class DecodedTape {
         const seq = ring.at(S_SEQ, age);
         const v = decoded.value(slot, axis, seq);
         if (v !== v) {
-          // Not answered yet: wait for it here. Never answered (a newer one came) or no estimate: a gap.
-          if (!(seq <= answered)) break;
+          // Not answered yet: wait for it here. Never answered (a newer one came), no estimate, or
+          // a packet the stream lost (no seq in its column): a gap.
+          if (seq === seq && !(seq <= answered)) break;
           if (open) ctx.stroke();
           open = false;
           t.pen = false;

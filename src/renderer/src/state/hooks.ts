@@ -15,7 +15,9 @@ export function useStore(): StudioStore {
 /** Selects a slice of the state; the selector must return something already in the state (or a primitive). */
 export function useStudio<T>(selector: (s: StudioState) => T): T {
   const store = useStore();
-  return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
+  const get = () => selector(store.getState());
+  // The same getter on a server render (tests render components to markup in plain Node).
+  return useSyncExternalStore(store.subscribe, get, get);
 }
 
 const NO_FILTERS: SessionFilters = Object.freeze({ trial_id: null, target_id: null });

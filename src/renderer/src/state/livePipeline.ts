@@ -7,11 +7,15 @@
  * when the plots must start afresh; the pipeline reads the playback the engine last reported
  * (status, speed, position, duration) through the function it was made with, so it never
  * keeps a copy that could go stale.
+ *
+ * The session's bin width sets the pace: packets leave the pacer at 1000 / binMs × speed a
+ * second and each is binMs of plot. The store tells the pipeline which session it follows
+ * (`follow`), and the buffers are re-sized then, once, not per packet.
  */
-import { FREQUENCY_HZ } from '../../../shared/bins.ts';
-import type { PlaybackSnapshot, StudioPacket, StudioPrediction } from '../../../shared/studioApi.ts';
+import type { PlaybackInfo, PlaybackSnapshot, StudioPacket, StudioPrediction } from '../../../shared/studioApi.ts';
 import { LiveBuffers } from '../data/liveBuffers.ts';
 import { PacketPacer } from '../data/pacer.ts';
+import { binMsOf } from '../data/timeline.ts';
 
 /** What the pipeline reads of the selected session's playback. */
 export type LivePlayback = Pick<PlaybackSnapshot, 'status' | 'speed' | 'positionS' | 'durationS'>;
@@ -39,6 +43,23 @@ export class LivePipeline {
   private readonly sink = (p: StudioPacket) => this.live.push(p, this.durationS);
 
   constructor(private readonly playback: () => LivePlayback | null) {}
+
+  /**
+   * The stream settings of the session drawn: its bin width (the plots re-size and start afresh
+   * when it changes) and its jitter (held-back packets carry positions up to that much late,
+   * which must not look like a seek). Null: the default 25 ms stream.
+   */
+  follow(info: Partial<Pick<PlaybackInfo, 'binMs' | 'perturbations'>> | null): void {
+    const binMs = binMsOf(info);
+    this.live.setBinMs(binMs);
+    const jitterMs = info?.perturbations?.jitter?.max_ms ?? 0;
+    this.live.setPositionSlack(jitterMs > 0 ? (jitterMs + binMs) / 1000 : 0);
+  }
+
+  /** Packets a second at 1× of the session drawn. */
+  get rateHz(): number {
+    return this.live.rateHz;
+  }
 
   /** Queues the packets that belong to the current position (not to before the last reset's floor). */
   take(packets: readonly StudioPacket[]): void {
@@ -70,7 +91,7 @@ export class LivePipeline {
     this.durationS = pb?.durationS ?? Infinity;
     let n: number;
     if (pb?.status === 'playing') {
-      this.pacer.setRate(FREQUENCY_HZ * pb.speed);
+      this.pacer.setRate(this.live.rateHz * pb.speed);
       n = this.pacer.release(nowMs, this.sink);
     } else {
       n = this.pacer.drain(this.sink);

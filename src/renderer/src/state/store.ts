@@ -25,10 +25,11 @@ import type {
   TrialSummary,
   Unsubscribe,
 } from '../../../shared/studioApi.ts';
-import type { Axis, EvaluationWindow, SessionFilters } from '../../../shared/wire.ts';
+import { BIN_MS } from '../../../shared/bins.ts';
+import type { Axis, EvaluationWindow, Perturbations, SessionFilters } from '../../../shared/wire.ts';
 import { DEFAULT_WINDOW_S, type LiveBuffers } from '../data/liveBuffers.ts';
 import { nextSpeedPreset } from '../data/keys.ts';
-import { clampSeek } from '../data/timeline.ts';
+import { binMsOf, clampSeek } from '../data/timeline.ts';
 import type { HostKind, StudioHost } from '../host/index.ts';
 import { LivePipeline } from './livePipeline.ts';
 import { ERROR_TOAST_MS, INFO_TOAST_MS, withToast, type Toast } from './toasts.ts';
@@ -49,10 +50,12 @@ export interface DecoderOverlay {
   axes: readonly Axis[];
 }
 
-/** How a new session is scored (CreateSessionRequest.blind / evaluate). */
+/** How a new session is scored and streamed (CreateSessionRequest.blind / evaluate / binMs). */
 export interface NewSessionOptions {
   blind?: boolean;
   evaluate?: EvaluationWindow;
+  /** Width of its bins (ms): 5, 10, 20, 25 or 50; 25 when not given. */
+  binMs?: number;
 }
 
 export interface StudioState {
@@ -293,6 +296,8 @@ export class StudioStore {
   select(code: string | null): void {
     if (code === this.state.selected && (code === null || this.selectedOff.length > 0)) return;
     for (const off of this.selectedOff.splice(0)) off();
+    // Its bin width, from the list, before its first packet (its snapshot confirms it).
+    this.pipeline.follow(this.state.sessions.find((s) => s.code === code) ?? null);
     // Sequence numbers are per session: a floor set by a seek in the last one must not hide this one's packets.
     this.resetLive(0);
     this.pipeline.forgetDecoders();
@@ -336,6 +341,8 @@ export class StudioStore {
       // The timeline was rebuilt (here or by a REST call): start the plots afresh.
       this.resetLive(snap.packetsSent);
     }
+    // Its bin width (the plots re-size if it differs) and jitter.
+    this.pipeline.follow(snap);
     this.set({ playback: snap });
   }
 
@@ -418,7 +425,7 @@ export class StudioStore {
 
   seek(seconds: number): Promise<void> {
     const pb = this.state.playback;
-    const target = clampSeek(seconds, pb?.durationS ?? 0);
+    const target = clampSeek(seconds, pb?.durationS ?? 0, binMsOf(pb));
     return this.jumpTo(target, 'seek', (c) => this.api.seek(c, target));
   }
 
@@ -427,7 +434,7 @@ export class StudioStore {
     const pb = this.state.playback;
     if (!pb) return Promise.resolve();
     const base = this.pendingStep && nowMs - this.pendingStep.at < 400 ? this.pendingStep.target : this.positionAt(nowMs);
-    const target = clampSeek(base + deltaS, pb.durationS);
+    const target = clampSeek(base + deltaS, pb.durationS, binMsOf(pb));
     this.pendingStep = { target, at: nowMs };
     return this.seek(target);
   }
@@ -502,10 +509,32 @@ export class StudioStore {
     const req: CreateSessionRequest = trimmed ? { code: trimmed } : {};
     if (opts.blind) req.blind = true;
     if (opts.evaluate && opts.evaluate !== 'all') req.evaluate = opts.evaluate;
+    if (opts.binMs !== undefined && opts.binMs !== BIN_MS) req.binMs = opts.binMs;
     const s = await this.run('create the session', () => this.api.createSession(req));
     if (!s) return false;
     this.addSession(s);
     this.select(s.code);
+    return true;
+  }
+
+  /**
+   * Puts the followed session's stream under seeded stress, changes it, or (null) restores the
+   * clean stream. The engine checks the settings: a refusal is a toast with its reason. Returns
+   * whether the engine took them.
+   */
+  async setPerturbations(p: Perturbations | null): Promise<boolean> {
+    const code = this.state.selected;
+    if (code === null) {
+      this.toastInfo('Select or create a session first.');
+      return false;
+    }
+    const snap = await this.run(p ? 'apply the stress settings' : 'turn the stress off', () => this.api.setPerturbations(code, p));
+    if (!snap) return false;
+    this.applySnapshot(snap);
+    // The list and its badge say so at once (its next update says the same).
+    if (this.state.sessions.some((x) => x.code === code)) {
+      this.set({ sessions: this.state.sessions.map((x) => (x.code === code ? { ...x, perturbations: snap.perturbations } : x)) });
+    }
     return true;
   }
 
