@@ -15,6 +15,15 @@ import type { McMazeBehavior, McMazeRecording, McMazeTrials, McMazeUnits, McMaze
  */
 export async function writeMcMazeNwb(path: string, rec: McMazeRecording, opts: McMazeWriteOptions = {}): Promise<void> {
   checkRecording(rec);
+  await withNwbFile(path, (file) => new NwbWriter(file, opts).writeFile(rec));
+}
+
+/**
+ * Creates an HDF5 file at a temporary name next to `path`, lets `write` fill it, and renames it
+ * into place when `write` resolves: a crash or an error never leaves a half-written file at
+ * `path` (the temporary file is removed on error).
+ */
+export async function withNwbFile<T>(path: string, write: (file: H5File) => T | Promise<T>): Promise<T> {
   const h5 = await loadH5wasm();
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
@@ -22,11 +31,11 @@ export async function writeMcMazeNwb(path: string, rec: McMazeRecording, opts: M
   try {
     file = new h5.File(tmp, 'w');
     if (file.file_id < 0n) throw new Error(`cannot create ${tmp} (does the directory exist and is it writable?)`);
-    const w = new NwbWriter(file, opts);
-    w.writeFile(rec);
+    const result = await write(file);
     file.close();
     file = null;
     renameSync(tmp, target);
+    return result;
   } catch (err) {
     if (file) {
       try {
@@ -38,6 +47,36 @@ export async function writeMcMazeNwb(path: string, rec: McMazeRecording, opts: M
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/** What every NWB file we write starts with. Times are ISO 8601. */
+export interface NwbFileHeader {
+  identifier: string;
+  sessionDescription: string;
+  sessionStartTime: string;
+  /** Free text stored as /general/notes; null: the caller writes it later. */
+  notes: string | null;
+}
+
+/**
+ * The NWBFile root: attributes, the required datasets and groups. Returns /general.
+ */
+export function writeNwbHeader(f: H5File, h: NwbFileHeader): H5Group {
+  f.create_attribute('namespace', 'core');
+  f.create_attribute('neurodata_type', 'NWBFile');
+  f.create_attribute('nwb_version', NWB_VERSION);
+  f.create_attribute('object_id', randomUUID());
+  f.create_dataset({ name: 'identifier', data: h.identifier });
+  f.create_dataset({ name: 'session_description', data: h.sessionDescription });
+  f.create_dataset({ name: 'session_start_time', data: h.sessionStartTime });
+  f.create_dataset({ name: 'timestamps_reference_time', data: h.sessionStartTime });
+  f.create_dataset({ name: 'file_create_date', data: [new Date().toISOString()] });
+  for (const g of ['acquisition', 'analysis', 'stimulus', 'stimulus/presentation', 'stimulus/templates', 'processing']) {
+    f.create_group(g);
+  }
+  const general = f.create_group('general');
+  if (h.notes !== null) general.create_dataset({ name: 'notes', data: h.notes });
+  return general;
 }
 
 /** The NWB schema version the real MC_Maze files were written with (pynwb 2.x era). */
@@ -58,21 +97,12 @@ class NwbWriter {
   }
 
   writeFile(rec: McMazeRecording): void {
-    const f = this.file;
-    f.create_attribute('namespace', 'core');
-    f.create_attribute('neurodata_type', 'NWBFile');
-    f.create_attribute('nwb_version', NWB_VERSION);
-    f.create_attribute('object_id', randomUUID());
-    f.create_dataset({ name: 'identifier', data: rec.identifier });
-    f.create_dataset({ name: 'session_description', data: rec.sessionDescription });
-    f.create_dataset({ name: 'session_start_time', data: rec.sessionStartTime });
-    f.create_dataset({ name: 'timestamps_reference_time', data: rec.sessionStartTime });
-    f.create_dataset({ name: 'file_create_date', data: [new Date().toISOString()] });
-    for (const g of ['acquisition', 'analysis', 'stimulus', 'stimulus/presentation', 'stimulus/templates', 'processing']) {
-      f.create_group(g);
-    }
-    const general = f.create_group('general');
-    general.create_dataset({ name: 'notes', data: rec.notes });
+    const general = writeNwbHeader(this.file, {
+      identifier: rec.identifier,
+      sessionDescription: rec.sessionDescription,
+      sessionStartTime: rec.sessionStartTime,
+      notes: rec.notes,
+    });
 
     const electrodes = this.writeElectrodesTable(general, maxElectrode(rec.units) + 1);
     this.writeUnits(rec.units, electrodes);
@@ -213,13 +243,8 @@ class NwbWriter {
     }
   }
 
-  /** `id` column (ElementIdentifiers, int64): explicit ids or 0..n-1. */
   private ids(g: H5Group, ids: number[] | number): void {
-    const data = typeof ids === 'number' ? BigInt64Array.from({ length: ids }, (_, i) => BigInt(i)) : toInt64(ids, `${g.path} id`);
-    const ds = g.create_dataset({ name: 'id', data, dtype: '<q' });
-    ds.create_attribute('namespace', HDMF);
-    ds.create_attribute('neurodata_type', 'ElementIdentifiers');
-    ds.create_attribute('object_id', randomUUID());
+    writeIds(g, ids);
   }
 
   /** A ragged column: values plus `<name>_index` of exclusive end offsets with a `target` reference. */
@@ -255,7 +280,8 @@ class NwbWriter {
   }
 }
 
-function tableAttrs(g: H5Group, type: string, namespace: string, description: string, colnames: string[]): void {
+/** The attributes of a DynamicTable (or a subtype: Units, TimeIntervals). */
+export function tableAttrs(g: H5Group, type: string, namespace: string, description: string, colnames: string[]): void {
   g.create_attribute('colnames', colnames);
   g.create_attribute('description', description);
   g.create_attribute('namespace', namespace);
@@ -263,7 +289,8 @@ function tableAttrs(g: H5Group, type: string, namespace: string, description: st
   g.create_attribute('object_id', randomUUID());
 }
 
-function columnAttrs(ds: H5Dataset, description: string, neurodataType = 'VectorData'): void {
+/** The attributes of a table column (VectorData, or a subtype). */
+export function columnAttrs(ds: H5Dataset, description: string, neurodataType = 'VectorData'): void {
   ds.create_attribute('description', description);
   ds.create_attribute('namespace', HDMF);
   ds.create_attribute('neurodata_type', neurodataType);
@@ -302,7 +329,7 @@ function indexArray(ends: Float64Array, dtype: IntDtype): Uint8Array | Uint16Arr
   }
 }
 
-function toInt64(values: ArrayLike<number>, what: string): BigInt64Array {
+export function toInt64(values: ArrayLike<number>, what: string): BigInt64Array {
   const out = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -326,6 +353,75 @@ function maxElectrode(units: McMazeUnits): number {
   let max = -1;
   for (const rows of units.electrodes) for (const e of rows) if (e > max) max = e;
   return max;
+}
+
+/** A table's `id` column (ElementIdentifiers, int64): explicit ids or 0..n-1. */
+export function writeIds(g: H5Group, ids: number[] | number): H5Dataset {
+  const data = typeof ids === 'number' ? BigInt64Array.from({ length: ids }, (_, i) => BigInt(i)) : toInt64(ids, `${g.path} id`);
+  const ds = g.create_dataset({ name: 'id', data, dtype: '<q' });
+  ds.create_attribute('namespace', HDMF);
+  ds.create_attribute('neurodata_type', 'ElementIdentifiers');
+  ds.create_attribute('object_id', randomUUID());
+  return ds;
+}
+
+/**
+ * A dataset written in pieces as rows come: chunked, resizable along rows, buffered so each
+ * HDF5 write covers `bufferRows` rows. Memory stays at one buffer however many rows are written.
+ * Numbers are float64 (`<d`), int64 (`<q`, given as numbers) or uint8 (`<B`).
+ */
+export class AppendableDataset {
+  readonly dataset: H5Dataset;
+  private readonly buffer: Float64Array | BigInt64Array | Uint8Array;
+  private buffered = 0;
+  /** Rows written to the file so far (flushed ones). */
+  private written = 0;
+
+  constructor(
+    g: H5Group,
+    name: string,
+    private readonly dtype: '<d' | '<q' | '<B',
+    /** Values per row: 1 for a column, 4 for x, y, vx, vy. */
+    private readonly width = 1,
+    private readonly bufferRows = 1 << 14,
+  ) {
+    const empty = dtype === '<d' ? new Float64Array(0) : dtype === '<q' ? new BigInt64Array(0) : new Uint8Array(0);
+    const shape = width === 1 ? [0] : [0, width];
+    const maxshape = width === 1 ? [null] : [null, width];
+    const chunks = width === 1 ? [bufferRows] : [bufferRows, width];
+    this.dataset = g.create_dataset({ name, data: empty, shape, maxshape, chunks, dtype });
+    const n = bufferRows * width;
+    this.buffer = dtype === '<d' ? new Float64Array(n) : dtype === '<q' ? new BigInt64Array(n) : new Uint8Array(n);
+  }
+
+  get rows(): number {
+    return this.written + this.buffered;
+  }
+
+  /** Appends one row of `width` values. */
+  push(...values: number[]): void {
+    this.pushRow(values);
+  }
+
+  pushRow(values: ArrayLike<number>): void {
+    const w = this.width;
+    const at = this.buffered * w;
+    if (this.buffer instanceof BigInt64Array) for (let i = 0; i < w; i++) this.buffer[at + i] = BigInt(values[i]);
+    else for (let i = 0; i < w; i++) this.buffer[at + i] = values[i];
+    if (++this.buffered === this.bufferRows) this.flush();
+  }
+
+  /** Writes the buffered rows (call once more at the end). */
+  flush(): void {
+    if (this.buffered === 0) return;
+    const from = this.written;
+    const to = from + this.buffered;
+    this.dataset.resize(this.width === 1 ? [to] : [to, this.width]);
+    const data = this.buffer.subarray(0, this.buffered * this.width);
+    this.dataset.write_slice(this.width === 1 ? [[from, to]] : [[from, to], []], data);
+    this.written = to;
+    this.buffered = 0;
+  }
 }
 
 /** Shape errors caught before any file is created. */

@@ -1,0 +1,244 @@
+/**
+ * Export end to end: a real server streams, real decoders (ws clients) answer, the session is
+ * recorded in the recording format, exported to NWB, and the file is read back independently
+ * with h5py + scikit-learn and through our own loader, which must replay the streamed bins.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
+import { exportRecording, type ExportResult } from '../../src/main/recorder/exportRecording.ts';
+import type { EventRecord, PacketRecord, PredictionRecord } from '../../src/main/recorder/format.ts';
+import { PYTHON, pythonHas } from '../helpers/python.ts';
+import { recordSession } from '../helpers/recordSession.ts';
+import { api, sleep, startTestServer, TEST_CACHE_DIR, TestClient, type TestServer } from '../helpers/server.ts';
+
+let t: TestServer;
+let work: string;
+let recDir: string;
+/** What the decoders received, by sequence number. */
+const received = new Map<number, any>();
+let board: any;
+let exported: ExportResult;
+
+const jsonl = <T>(file: string): T[] =>
+  readFileSync(join(recDir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
+
+/** A seeded noise source (the same every run), so the decoders' scores are neither 0 nor 1. */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+/** A decoder answering every data packet it gets with `answer(packet)` (null: no answer). */
+function decoder(url: string, answer: (p: any) => object | null): { client: TestClient; stop: () => void } {
+  const client = new TestClient(url);
+  let seen = 0;
+  const timer = setInterval(() => {
+    for (; seen < client.messages.length; seen++) {
+      const m = client.messages[seen];
+      if (m.type !== 'data') continue;
+      received.set(m.sequence_number, m);
+      const a = answer(m);
+      if (a) client.ws.send(JSON.stringify({ type: 'prediction', sequence_number: m.sequence_number, ...a }));
+    }
+  }, 5);
+  return { client, stop: () => clearInterval(timer) };
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  work = mkdtempSync(join(tmpdir(), 'phantomlink-export-'));
+  recDir = join(work, 'rec-export_20261206-120000Z');
+  const code = 'rec-export';
+  expect((await api(t.http, 'POST', '/api/sessions/create', { code, speed: 8, paused: true })).status).toBe(201);
+  const session = t.engine.sessions.get(code)!;
+  const ds = t.engine.dataset;
+  const rec = recordSession(t.server, session, recDir, {
+    name: ds.provenance.name,
+    path: null,
+    sha256: null,
+    synthetic: { preset: 'default', seed: 1 },
+    channels: ds.numUnits,
+    duration_s: ds.durationSeconds,
+  });
+  const rnd = noise(7);
+  const kin = (p: any) => p.kinematics;
+  const noisy = decoder(`${t.ws}/stream/${code}?decoder=noisy`, (p) =>
+    kin(p).vx === null ? null : { vx: kin(p).vx + 80 * rnd(), vy: kin(p).vy + 80 * rnd(), x: kin(p).x + 20 * rnd(), y: kin(p).y + 20 * rnd(), latency_ms: 0.5 },
+  );
+  // A name that is no HDF5 or file name; answers every other packet, velocity only.
+  const odd = decoder(`${t.ws}/stream/binary/${code}?decoder=${encodeURIComponent('vel/only 2')}`, (p) =>
+    p.sequence_number % 2 === 0 ? { vx: 0.5 * (kin(p).vx ?? 0) + 30 * rnd(), vy: null } : null,
+  );
+  await noisy.client.opened;
+  await odd.client.opened;
+  await api(t.http, 'POST', `/api/control/${code}/resume`);
+  rec.event('play');
+  await noisy.client.packetsAtLeast(150, 10_000);
+  await api(t.http, 'POST', `/api/control/${code}/pause`);
+  rec.event('pause');
+  await sleep(100);
+  await api(t.http, 'POST', `/api/control/${code}/seek`, { position_seconds: 200 });
+  rec.event('seek', { to_s: 200 });
+  await api(t.http, 'POST', `/api/control/${code}/resume`);
+  rec.event('play');
+  rec.snapshot();
+  await noisy.client.packetsAtLeast(400, 10_000);
+  await api(t.http, 'POST', `/api/control/${code}/pause`);
+  rec.event('pause');
+  await sleep(300); // the last answers arrive
+  noisy.stop();
+  odd.stop();
+  board = (await api(t.http, 'GET', `/api/sessions/${code}/decoders`)).body;
+  rec.stop();
+  noisy.client.close();
+  odd.client.close();
+  exported = await exportRecording(recDir, { cacheDir: TEST_CACHE_DIR });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const READ_BACK = `
+import json, sys
+import h5py, numpy as np
+from sklearn.metrics import r2_score
+f = h5py.File(sys.argv[1], "r")
+out = {"root": {k: (f[k][()].decode() if isinstance(f[k][()], bytes) else str(f[k][()])) for k in ["identifier", "session_start_time", "session_description"]}}
+out["manifest"] = json.loads(f["general/data_collection"][()])
+dec = f["processing/decoders"]
+out["decoders"] = {}
+for name in dec:
+    g = dec[name]
+    if g.attrs.get("neurodata_type") != "TimeSeries" or name == "truth":
+        continue
+    t = dec[name + "_predictions"]
+    data, truth = g["data"][:], t["truth"][:]
+    ev = t["evaluated"][:] == 1
+    axes = {}
+    for i, axis in enumerate(["x", "y", "vx", "vy"]):
+        m = ev & np.isfinite(data[:, i]) & np.isfinite(truth[:, i])
+        if m.sum() >= 2:
+            axes[axis] = {"r2": float(r2_score(truth[m, i], data[m, i])), "n": int(m.sum())}
+    pred_axes = [i for i in range(4) if np.isfinite(data[:, i]).any()]
+    m = ev & np.all(np.isfinite(data[:, pred_axes]), axis=1) & np.all(np.isfinite(truth[:, pred_axes]), axis=1)
+    combined = float(r2_score(truth[m][:, pred_axes], data[m][:, pred_axes], multioutput="variance_weighted"))
+    labels = [l.decode() if isinstance(l, bytes) else l for l in t["outcome"].attrs["labels"]]
+    out["decoders"][g.attrs["decoder_name"]] = {
+        "axes": axes, "combined": combined,
+        "seq": t["sequence_number"][:].tolist(), "timestamps": g["timestamps"][:].tolist(),
+        "arrival": t["arrival_time"][:].tolist(), "latency": [None if np.isnan(v) else v for v in t["latency_ms"][:].tolist()],
+        "outcome": [labels[i] for i in t["outcome"][:]],
+        "data": [[None if np.isnan(v) else v for v in r] for r in data.tolist()],
+    }
+e = f["intervals/events"]
+out["events"] = {"t": e["start_time"][:].tolist(), "kind": [k.decode() if isinstance(k, bytes) else k for k in e["kind"][:]]}
+p = f["processing/stream/packets"]
+out["packets"] = {"seq": p["sequence_number"][:].tolist(), "bin": p["source_bin"][:].tolist(), "bin_time": p["bin_time"][:].tolist()}
+out["scores"] = json.loads(f["scratch/scores"][()])
+print(json.dumps(out))
+`;
+
+function readBack(file: string): any {
+  const r = spawnSync(PYTHON, ['-c', READ_BACK, file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+
+describe.skipIf(!pythonHas('h5py', 'sklearn', 'numpy'))('NWB export read back with h5py and scikit-learn', () => {
+  it('each decoder’s R² recomputed from the file equals the live scoreboard’s, axis by axis and combined', () => {
+    const f = readBack(exported.path);
+    expect(Object.keys(f.decoders).sort()).toEqual(['noisy', 'vel/only 2']);
+    for (const name of ['noisy', 'vel/only 2']) {
+      const live = board.decoders.find((d: any) => d.name === name);
+      const file = f.decoders[name];
+      const axes = name === 'noisy' ? ['x', 'y', 'vx', 'vy'] : ['vx'];
+      expect(Object.keys(file.axes).sort()).toEqual([...axes].sort());
+      for (const axis of axes) {
+        expect(file.axes[axis].n).toBe(live.cumulative.axes[axis].n);
+        expect(relErr(file.axes[axis].r2, live.cumulative.axes[axis].r2)).toBeLessThan(1e-9);
+      }
+      expect(relErr(file.combined, live.cumulative.r2_combined)).toBeLessThan(1e-9);
+    }
+    // Scores that are neither trivial nor broken: the check above compares real numbers.
+    const noisy = board.decoders.find((d: any) => d.name === 'noisy');
+    expect(noisy.cumulative.r2_combined).toBeGreaterThan(0.2);
+    expect(noisy.cumulative.r2_combined).toBeLessThan(0.999);
+    expect(noisy.counts.evaluated).toBeGreaterThan(300);
+  });
+
+  it('every prediction is in the file, on the bin it answered, with its arrival time, latency and outcome', () => {
+    const f = readBack(exported.path);
+    const packets = jsonl<PacketRecord>('packets.jsonl');
+    const binOfSeq = new Map(packets.map((p) => [p.seq, p.bin]));
+    const preds = jsonl<PredictionRecord>('predictions.jsonl');
+    for (const name of ['noisy', 'vel/only 2']) {
+      const mine = preds.filter((p) => p.decoder === name);
+      const file = f.decoders[name];
+      expect(file.seq).toEqual(mine.map((p) => p.seq));
+      expect(file.outcome).toEqual(mine.map((p) => p.outcome));
+      mine.forEach((p, i) => {
+        expect(file.timestamps[i]).toBeCloseTo((binOfSeq.get(p.seq)! * 25) / 1000, 12);
+        expect(file.arrival[i]).toBeCloseTo(p.t_ms / 1000, 12);
+        expect(file.latency[i]).toBe(p.latency_ms);
+        expect(file.data[i]).toEqual(['x', 'y', 'vx', 'vy'].map((a) => (p.values as any)[a] ?? null));
+      });
+      expect(exported.decoders.find((d) => d.name === name)!.predictions).toBe(mine.length);
+    }
+    // The bin times are the packets' own time_s, as the decoders received them.
+    f.packets.seq.forEach((seq: number, i: number) => {
+      const got = received.get(seq);
+      if (got) expect(f.packets.bin_time[i]).toBeCloseTo(got.time_s, 12);
+    });
+  });
+
+  it('every event is in the file at its time; the manifest and the last scores are there', () => {
+    const f = readBack(exported.path);
+    const events = jsonl<EventRecord>('events.jsonl');
+    expect(f.events.kind).toEqual(events.map((e) => e.kind));
+    expect(f.events.kind).toEqual(expect.arrayContaining(['recording_started', 'play', 'pause', 'seek', 'recording_stopped']));
+    events.forEach((e, i) => expect(f.events.t[i]).toBeCloseTo(e.t_ms / 1000, 12));
+    const manifest = JSON.parse(readFileSync(join(recDir, 'manifest.json'), 'utf8'));
+    expect(f.manifest).toEqual(manifest);
+    expect(f.root.session_start_time).toBe(manifest.started_at);
+    expect(f.scores.decoders.map((d: any) => d.name).sort()).toEqual(['noisy', 'vel/only 2']);
+    expect(exported.omitted).toEqual([]);
+  });
+});
+
+describe('NWB export replays through our own loader', () => {
+  it('loaded as a dataset, the file gives back every streamed bin: the spike counts and kinematics decoders received', async () => {
+    const ds = await loadDataset(exported.path);
+    const stream = ds.at(25);
+    expect(ds.numUnits).toBe(t.engine.dataset.numUnits);
+    expect(ds.unitIds).toEqual(t.engine.dataset.unitIds);
+    const counts = new Array<number>(ds.numUnits);
+    const same = (a: number | null, b: number) => (a === null ? Number.isNaN(b) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a)));
+    expect(received.size).toBeGreaterThan(300);
+    for (const p of received.values()) {
+      stream.countsInto(p.bin_index, counts);
+      expect(counts).toEqual(p.spikes.spike_counts);
+      const k = stream.kinematicsAt(p.bin_index);
+      for (const axis of ['x', 'y', 'vx', 'vy'] as const) expect(same(p.kinematics[axis], k[axis]), `${axis} of bin ${p.bin_index}`).toBe(true);
+      expect(stream.trialOfBin[p.bin_index]).toBe(p.trial_id ?? -1);
+    }
+    // Bins never streamed are empty: only what was streamed is in the file.
+    const streamed = new Set([...received.values()].map((p) => p.bin_index));
+    const unstreamed = [...Array(200).keys()].map((k) => k + 10).find((k) => !streamed.has(k))!;
+    stream.countsInto(unstreamed, counts);
+    expect(counts.every((c) => c === 0)).toBe(true);
+  });
+});
