@@ -12,101 +12,27 @@ import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
 import { exportRecording, type ExportResult } from '../../src/main/recorder/exportRecording.ts';
 import type { EventRecord, PacketRecord, PredictionRecord } from '../../src/main/recorder/format.ts';
 import { PYTHON, pythonHas } from '../helpers/python.ts';
-import { recordSession } from '../helpers/recordSession.ts';
-import { api, sleep, startTestServer, TEST_CACHE_DIR, TestClient, type TestServer } from '../helpers/server.ts';
+import { TEST_CACHE_DIR } from '../helpers/server.ts';
+import { jsonl as readLog, recordRun, type RecordedRun } from './support.ts';
 
-let t: TestServer;
+let run: RecordedRun;
 let work: string;
 let recDir: string;
-/** What the decoders received, by sequence number. */
-const received = new Map<number, any>();
+let received: Map<number, any>;
 let board: any;
 let exported: ExportResult;
-
-const jsonl = <T>(file: string): T[] =>
-  readFileSync(join(recDir, file), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as T);
-
-/** A seeded noise source (the same every run), so the decoders' scores are neither 0 nor 1. */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-/** A decoder answering every data packet it gets with `answer(packet)` (null: no answer). */
-function decoder(url: string, answer: (p: any) => object | null): { client: TestClient; stop: () => void } {
-  const client = new TestClient(url);
-  let seen = 0;
-  const timer = setInterval(() => {
-    for (; seen < client.messages.length; seen++) {
-      const m = client.messages[seen];
-      if (m.type !== 'data') continue;
-      received.set(m.sequence_number, m);
-      const a = answer(m);
-      if (a) client.ws.send(JSON.stringify({ type: 'prediction', sequence_number: m.sequence_number, ...a }));
-    }
-  }, 5);
-  return { client, stop: () => clearInterval(timer) };
-}
+const jsonl = <T>(file: string): T[] => readLog<T>(recDir, file);
 
 beforeAll(async () => {
-  t = await startTestServer();
   work = mkdtempSync(join(tmpdir(), 'phantomlink-export-'));
   recDir = join(work, 'rec-export_20261206-120000Z');
-  const code = 'rec-export';
-  expect((await api(t.http, 'POST', '/api/sessions/create', { code, speed: 8, paused: true })).status).toBe(201);
-  const session = t.engine.sessions.get(code)!;
-  const ds = t.engine.dataset;
-  const rec = recordSession(t.server, session, recDir, {
-    name: ds.provenance.name,
-    path: null,
-    sha256: null,
-    synthetic: { preset: 'default', seed: 1 },
-    channels: ds.numUnits,
-    duration_s: ds.durationSeconds,
-  });
-  const rnd = noise(7);
-  const kin = (p: any) => p.kinematics;
-  const noisy = decoder(`${t.ws}/stream/${code}?decoder=noisy`, (p) =>
-    kin(p).vx === null ? null : { vx: kin(p).vx + 80 * rnd(), vy: kin(p).vy + 80 * rnd(), x: kin(p).x + 20 * rnd(), y: kin(p).y + 20 * rnd(), latency_ms: 0.5 },
-  );
-  // A name that is no HDF5 or file name; answers every other packet, velocity only.
-  const odd = decoder(`${t.ws}/stream/binary/${code}?decoder=${encodeURIComponent('vel/only 2')}`, (p) =>
-    p.sequence_number % 2 === 0 ? { vx: 0.5 * (kin(p).vx ?? 0) + 30 * rnd(), vy: null } : null,
-  );
-  await noisy.client.opened;
-  await odd.client.opened;
-  await api(t.http, 'POST', `/api/control/${code}/resume`);
-  rec.event('play');
-  await noisy.client.packetsAtLeast(150, 10_000);
-  await api(t.http, 'POST', `/api/control/${code}/pause`);
-  rec.event('pause');
-  await sleep(100);
-  await api(t.http, 'POST', `/api/control/${code}/seek`, { position_seconds: 200 });
-  rec.event('seek', { to_s: 200 });
-  await api(t.http, 'POST', `/api/control/${code}/resume`);
-  rec.event('play');
-  rec.snapshot();
-  await noisy.client.packetsAtLeast(400, 10_000);
-  await api(t.http, 'POST', `/api/control/${code}/pause`);
-  rec.event('pause');
-  await sleep(300); // the last answers arrive
-  noisy.stop();
-  odd.stop();
-  board = (await api(t.http, 'GET', `/api/sessions/${code}/decoders`)).body;
-  rec.stop();
-  noisy.client.close();
-  odd.client.close();
+  run = await recordRun(recDir, 'rec-export');
+  ({ received, board } = run);
   exported = await exportRecording(recDir, { cacheDir: TEST_CACHE_DIR });
 }, 60_000);
 
 afterAll(async () => {
-  await t?.close();
+  await run?.server.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -223,8 +149,8 @@ describe('NWB export replays through our own loader', () => {
   it('loaded as a dataset, the file gives back every streamed bin: the spike counts and kinematics decoders received', async () => {
     const ds = await loadDataset(exported.path);
     const stream = ds.at(25);
-    expect(ds.numUnits).toBe(t.engine.dataset.numUnits);
-    expect(ds.unitIds).toEqual(t.engine.dataset.unitIds);
+    expect(ds.numUnits).toBe(run.server.engine.dataset.numUnits);
+    expect(ds.unitIds).toEqual(run.server.engine.dataset.unitIds);
     const counts = new Array<number>(ds.numUnits);
     const same = (a: number | null, b: number) => (a === null ? Number.isNaN(b) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a)));
     expect(received.size).toBeGreaterThan(300);

@@ -331,6 +331,7 @@ class RecordingNwbWriter {
 
   private writeEvents(): void {
     const events = this.input.index.events;
+    if (events.length === 0) return; // h5wasm cannot write an empty string column; no table says the same
     const intervals = (this.file.get('intervals') as H5Group | null) ?? this.file.create_group('intervals');
     const g = intervals.create_group('events');
     tableAttrs(g, 'TimeIntervals', 'core', 'control and state events of the session (recording time: seconds since session_start_time)', ['start_time', 'stop_time', 'kind', 'position_s', 'detail']);
@@ -338,9 +339,9 @@ class RecordingNwbWriter {
     const t = Float64Array.from(events, (e) => e.t_ms / 1000);
     columnAttrs(g.create_dataset({ name: 'start_time', data: t, dtype: '<d' }), 'when it happened (recording time)');
     columnAttrs(g.create_dataset({ name: 'stop_time', data: t, dtype: '<d' }), 'events are instants: stop_time = start_time');
-    columnAttrs(g.create_dataset({ name: 'kind', data: events.length ? events.map((e) => e.kind) : [''] , shape: [events.length] }), 'play, pause, seek, speed, loop, filters, dataset, perturbations, scores_reset, decoder_connected…');
+    columnAttrs(g.create_dataset({ name: 'kind', data: events.map((e) => e.kind) }), 'play, pause, seek, speed, loop, filters, dataset, perturbations, scores_reset, decoder_connected…');
     columnAttrs(g.create_dataset({ name: 'position_s', data: Float64Array.from(events, (e) => (typeof e.position_s === 'number' ? e.position_s : NaN)), dtype: '<d' }), 'session-timeline position when it happened, seconds');
-    columnAttrs(g.create_dataset({ name: 'detail', data: events.length ? events.map((e) => JSON.stringify(e.detail ?? {})) : [''], shape: [events.length] }), 'what changed, as JSON');
+    columnAttrs(g.create_dataset({ name: 'detail', data: events.map((e) => JSON.stringify(e.detail ?? {})) }), 'what changed, as JSON');
   }
 
   private writeScratch(decoders: DecoderExport[]): void {
