@@ -16,6 +16,9 @@ Usage:
   phantomlink decoder [--url ws://HOST:PORT/stream/binary/CODE] [--session CODE] [--train-s 120] …
                     the reference decoder: learns velocity from spikes, answers every packet
                     (phantomlink decoder --help for its options)
+  phantomlink export RECORDING [--format nwb|csv] [--out PATH]
+                    a recording folder to NWB (default: RECORDING/<name>.nwb) or to CSV
+                    files (default: RECORDING/csv/); says what it could not include
 
 Options:
   --dataset FILE   NWB file with a Units table (default: the built-in synthetic MC_Maze-like recording)
@@ -125,10 +128,77 @@ async function serve(argv: string[]): Promise<void> {
 
 }
 
+const EXPORT_USAGE = `Usage: phantomlink export RECORDING [--format nwb|csv] [--out PATH]
+
+  RECORDING        a recording folder (manifest.json and its JSONL logs)
+  --format F       nwb (default): one NWB file with the streamed bins, every decoder's
+                   predictions and truth, events and scores; csv: one CSV per decoder + events.csv
+  --out PATH       the NWB file, or the CSV folder (default: inside RECORDING)
+  -h, --help       show this help
+
+Exit codes: 0 exported (what could not be included is listed), 1 not exported, 2 bad usage.
+`;
+
+async function exportCommand(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { format: { type: 'string', default: 'nwb' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${EXPORT_USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(EXPORT_USAGE);
+    return;
+  }
+  if (positionals.length !== 1) fail(`export takes one recording folder (got ${positionals.length})\n\n${EXPORT_USAGE}`, 2);
+  const format = values.format;
+  if (format !== 'nwb' && format !== 'csv') fail(`--format must be nwb or csv (got ${format})`, 2);
+  const { exportRecording } = await import('./recorder/exportRecording.ts');
+  const tty = process.stderr.isTTY;
+  let shown = '';
+  const t0 = performance.now();
+  try {
+    const r = await exportRecording(positionals[0], {
+      format,
+      out: values.out,
+      onProgress: ({ stage, fraction }) => {
+        // A live line on a terminal; a line per stage and per 10 % in a log.
+        const line = `  ${stage} ${Math.floor(fraction * 100)} %`;
+        const key = tty ? line : `${stage} ${Math.floor(fraction * 10)}`;
+        if (key === shown) return;
+        shown = key;
+        process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    const predictions = r.decoders.reduce((n, d) => n + d.predictions, 0);
+    process.stdout.write(
+      [
+        `exported ${r.format.toUpperCase()} to ${r.path} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+        `  ${r.packets} packets · ${predictions} predictions from ${r.decoders.length} decoder(s) · ${r.events} events`,
+        ...(r.omitted.length ? ['  left out:', ...r.omitted.map((o) => `  - ${o}`)] : []),
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    if (tty) process.stderr.write('\n');
+    fail(`export failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'serve':
     await serve(rest);
+    break;
+  case 'export':
+    await exportCommand(rest);
     break;
   case 'decoder':
     process.exitCode = await (await import('../decoder/cli.ts')).runDecoderCli(rest);

@@ -1,0 +1,88 @@
+/**
+ * `phantomlink export` as a user runs it: the real CLI (bin/phantomlink.mjs) in its own process
+ * on a recorded run; progress on stderr, a summary on stdout, exit codes, one-line errors.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
+import { REPO_ROOT, TEST_CACHE_DIR } from '../helpers/server.ts';
+import { recordRun, type RecordedRun } from './support.ts';
+
+const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
+let run: RecordedRun;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'phantomlink-export-cli-'));
+  run = await recordRun(join(work, 'demo_20261206-101500Z'), 'rec-cli', 120);
+  await run.server.close();
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'export', ...args], { cwd: REPO_ROOT, env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('phantomlink export', () => {
+  it('exports to NWB inside the recording by default, shows progress, and says what it wrote', async () => {
+    const r = await cli(run.dir);
+    expect(r.code, r.stderr).toBe(0);
+    const file = join(run.dir, 'demo_20261206-101500Z.nwb');
+    expect(r.stdout).toContain(`exported NWB to ${file}`);
+    expect(r.stdout).toMatch(/\d+ packets · \d+ predictions from 2 decoder\(s\) · \d+ events/);
+    expect(r.stderr).toMatch(/predictions \d+ %/);
+    expect(r.stderr).toMatch(/done 100 %/);
+    expect((await loadDataset(file)).numBins).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('--format csv --out DIR writes the CSV files there', async () => {
+    const out = join(work, 'csv files');
+    const r = await cli(run.dir, '--format', 'csv', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['events.csv', 'noisy.csv', 'vel_only_2.csv']);
+  }, 60_000);
+
+  it('bad usage exits 2 with the usage; a folder that is not a recording, or an output it cannot write, exits 1 with one line', async () => {
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/takes one recording folder[\s\S]*Usage: phantomlink export/);
+    const fmt = await cli(run.dir, '--format', 'xml');
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toBe('phantomlink: --format must be nwb or csv (got xml)\n');
+
+    const missing = await cli(join(work, 'nope'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`phantomlink: export failed: ${join(work, 'nope')}: no such folder\n`);
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    const notRec = await cli(empty);
+    expect(notRec.code).toBe(1);
+    expect(notRec.stderr.trim().split('\n').at(-1)).toBe(`phantomlink: export failed: ${empty}: not a recording: it has no manifest.json`);
+
+    const locked = join(work, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o500);
+    try {
+      const denied = await cli(run.dir, '--out', join(locked, 'x.nwb'));
+      if (process.getuid?.() !== 0) {
+        expect(denied.code).toBe(1);
+        const last = denied.stderr.trim().split('\n').at(-1)!;
+        expect(last).toMatch(/^phantomlink: export failed: cannot create .*locked/);
+        expect(existsSync(join(locked, 'x.nwb'))).toBe(false);
+      }
+    } finally {
+      chmodSync(locked, 0o700);
+    }
+  }, 60_000);
+});
