@@ -3,7 +3,7 @@
  * on a recorded run; progress on stderr, a summary on stdout, exit codes, one-line errors.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,19 +70,14 @@ describe('phantomlink export', () => {
     expect(notRec.code).toBe(1);
     expect(notRec.stderr.trim().split('\n').at(-1)).toBe(`phantomlink: export failed: ${empty}: not a recording: it has no manifest.json`);
 
-    const locked = join(work, 'locked');
-    mkdirSync(locked);
-    chmodSync(locked, 0o500);
-    try {
-      const denied = await cli(run.dir, '--out', join(locked, 'x.nwb'));
-      if (process.getuid?.() !== 0) {
-        expect(denied.code).toBe(1);
-        const last = denied.stderr.trim().split('\n').at(-1)!;
-        expect(last).toMatch(/^phantomlink: export failed: cannot create .*locked/);
-        expect(existsSync(join(locked, 'x.nwb'))).toBe(false);
-      }
-    } finally {
-      chmodSync(locked, 0o700);
-    }
+    // A file where a folder should be: fails for any user (root ignores permissions).
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const denied = await cli(run.dir, '--out', join(blocker, 'x.nwb'));
+    expect(denied.code).toBe(1);
+    expect(denied.stderr.trim().split('\n').at(-1)).toMatch(/^phantomlink: export failed: cannot create .*a-file/);
+    const deniedCsv = await cli(run.dir, '--format', 'csv', '--out', join(blocker, 'csv'));
+    expect(deniedCsv.code).toBe(1);
+    expect(deniedCsv.stderr.trim().split('\n').at(-1)).toMatch(/^phantomlink: export failed: .*(ENOTDIR|EEXIST).*a-file/);
   }, 60_000);
 });

@@ -29,8 +29,14 @@ export async function withNwbFile<T>(path: string, write: (file: H5File) => T | 
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
   let file: H5File | null = null;
   try {
-    file = new h5.File(tmp, 'w');
-    if (file.file_id < 0n) throw new Error(`cannot create ${tmp} (does the directory exist and is it writable?)`);
+    try {
+      file = new h5.File(tmp, 'w');
+    } catch (err) {
+      // The file system's reason (ENOENT, ENOTDIR, EACCES…), not an HDF5 dump.
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(`cannot create ${target}: ${code ? `${code} in ${dirname(target)}` : (err as Error).message.split('\n')[0]}`);
+    }
+    if (file.file_id < 0n) throw new Error(`cannot create ${target} (does the directory exist and is it writable?)`);
     const result = await write(file);
     file.close();
     file = null;
@@ -44,7 +50,11 @@ export async function withNwbFile<T>(path: string, write: (file: H5File) => T | 
         // already failing; the original error matters
       }
     }
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was created (the folder is not one): the original error matters
+    }
     throw err;
   }
 }
