@@ -394,11 +394,13 @@ export class AppendableDataset {
     /** Values per row: 1 for a column, 4 for x, y, vx, vy. */
     private readonly width = 1,
     private readonly bufferRows = 1 << 14,
+    /** HDF5 allocates whole chunks: small enough that a short column does not cost much. */
+    chunkRows = 1 << 12,
   ) {
     const empty = dtype === '<d' ? new Float64Array(0) : dtype === '<q' ? new BigInt64Array(0) : new Uint8Array(0);
     const shape = width === 1 ? [0] : [0, width];
     const maxshape = width === 1 ? [null] : [null, width];
-    const chunks = width === 1 ? [bufferRows] : [bufferRows, width];
+    const chunks = width === 1 ? [chunkRows] : [chunkRows, width];
     this.dataset = g.create_dataset({ name, data: empty, shape, maxshape, chunks, dtype });
     const n = bufferRows * width;
     this.buffer = dtype === '<d' ? new Float64Array(n) : dtype === '<q' ? new BigInt64Array(n) : new Uint8Array(n);
