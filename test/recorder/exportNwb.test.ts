@@ -103,7 +103,7 @@ describe.skipIf(!pythonHas('h5py', 'sklearn', 'numpy'))('NWB export read back wi
     const noisy = board.decoders.find((d: any) => d.name === 'noisy');
     expect(noisy.cumulative.r2_combined).toBeGreaterThan(0.2);
     expect(noisy.cumulative.r2_combined).toBeLessThan(0.999);
-    expect(noisy.counts.evaluated).toBeGreaterThan(300);
+    expect(noisy.counts.evaluated).toBeGreaterThan(150); // the second half: the scores were reset half way
   });
 
   it('every prediction is in the file, on the bin it answered, with its arrival time, latency and outcome', () => {

@@ -1,8 +1,8 @@
 /**
  * One recorded run for the export tests: a real server streams the built-in recording, two
  * real ws decoders answer (one noisy on every axis, one velocity-only every other packet, with a
- * name no file system or HDF5 accepts as is), the session is paused, seeked and resumed, and
- * everything is written in the recording format by the test recorder.
+ * name no file system or HDF5 accepts as is), the session is paused, its scores reset, seeked and
+ * resumed, and everything is written in the recording format by the test recorder.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,7 +82,9 @@ export async function recordRun(dir: string, code: string, packets = 400): Promi
   await noisy.client.packetsAtLeast(Math.floor(packets / 2), 10_000);
   await api(t.http, 'POST', `/api/control/${code}/pause`);
   rec.event('pause');
-  await sleep(100);
+  await sleep(150); // paused, every answer in: the scores can be reset between two predictions
+  rec.event('scores_reset');
+  expect((await api(t.http, 'POST', `/api/sessions/${code}/decoders/reset`)).status).toBeLessThan(300);
   await api(t.http, 'POST', `/api/control/${code}/seek`, { position_seconds: 200 });
   rec.event('seek', { to_s: 200 });
   await api(t.http, 'POST', `/api/control/${code}/resume`);

@@ -315,7 +315,7 @@ class RecordingNwbWriter {
         const bin = row >= 0 ? index.packets.bin(row) : -1;
         predictedInto(p, pred);
         this.truth.into(row, bin, truth);
-        w.add(p, bin, binTime(bin, this.m.bin_ms), pred, truth, wasEvaluated(p, row, bin, this.truth));
+        w.add(p, bin, binTime(bin, this.m.bin_ms), pred, truth, wasEvaluated(p, row, bin, this.truth, index.lastResetMs));
       },
       (n) => {
         bytes += n;
@@ -402,7 +402,7 @@ class DecoderWriter {
       latency: column(t, 'latency_ms', '<d', 'round-trip latency: arrival − send of the packet, ms (NaN: never sent)'),
       reported: column(t, 'reported_latency_ms', '<d', 'the compute time the decoder reported, ms (NaN: none)'),
       outcome: column(t, 'outcome', '<B', `what scoring made of it: ${OUTCOMES.map((o, i) => `${i} ${o}`).join(', ')}`),
-      evaluated: column(t, 'evaluated', '<B', '1: counted on the scoreboard (joined, in the evaluation window); each axis then scored where truth and prediction are finite'),
+      evaluated: column(t, 'evaluated', '<B', '1: counted in the final cumulative scores (joined, in the evaluation window, after the last reset); each axis is scored where truth and prediction are finite'),
     };
     this.cols.outcome.dataset.create_attribute('labels', [...OUTCOMES]);
     this.truthCol = new AppendableDataset(t, 'truth', '<d', 4);

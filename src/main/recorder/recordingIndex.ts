@@ -137,9 +137,12 @@ export function predictedInto(p: PredictionRecord, out: Float64Array): void {
 /** Outcomes in a stable order: the number stored in NWB (`outcome` column) is the position. */
 export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
 
-/** Counted on the scoreboard: a joined prediction (scored or late) for a bin in the window. */
-export function wasEvaluated(p: PredictionRecord, row: number, bin: number, truth: Truth): boolean {
-  return (p.outcome === 'scored' || p.outcome === 'late') && truth.covers(row, bin) && truth.inWindow(bin);
+/**
+ * Counted in the final cumulative scores: a joined prediction (scored or late) for a bin in the
+ * window, after the last reset of the scores.
+ */
+export function wasEvaluated(p: PredictionRecord, row: number, bin: number, truth: Truth, lastResetMs: number): boolean {
+  return (p.outcome === 'scored' || p.outcome === 'late') && p.t_ms >= lastResetMs && truth.covers(row, bin) && truth.inWindow(bin);
 }
 
 export interface RecordingIndex {
@@ -148,6 +151,8 @@ export interface RecordingIndex {
   lastScores: ScoreRecord | null;
   /** Rows before the first dataset swap (all rows when none). */
   rowsBeforeSwap: number;
+  /** When the scores were last reset (-Infinity: never): earlier predictions are not in the final scores. */
+  lastResetMs: number;
   binMs: number;
   stats: Partial<Record<'packets' | 'events' | 'scores', LogReadStats>>;
 }
@@ -169,7 +174,9 @@ export async function indexRecording(rec: Recording): Promise<RecordingIndex> {
   stats.scores = await rec.read('scores', (s) => {
     if (!lastScores || s.t_ms >= lastScores.t_ms) lastScores = s;
   });
-  return { packets, events, lastScores, rowsBeforeSwap: rowsBeforeSwap < 0 ? packets.count : rowsBeforeSwap, binMs: rec.manifest.bin_ms, stats };
+  const resets = events.filter((e) => e.kind === 'scores_reset');
+  const lastResetMs = resets.length ? resets[resets.length - 1].t_ms : -Infinity;
+  return { packets, events, lastScores, lastResetMs, rowsBeforeSwap: rowsBeforeSwap < 0 ? packets.count : rowsBeforeSwap, binMs: rec.manifest.bin_ms, stats };
 }
 
 /** Start of bin `bin` at the recording's width, seconds on the source recording's clock (the packets' `time_s`). */
