@@ -87,6 +87,27 @@ describe('damaged logs', () => {
   });
 });
 
+describe('hostile logs', () => {
+  it('a decoder named like another’s table, a sequence number far ahead, 300 decoders: exported within bounds, the excess listed', async () => {
+    const dir = copy('hostile');
+    const seq = jsonl<{ seq: number }>(dir, 'packets.jsonl')[5].seq;
+    const lines = [
+      { decoder: 'noisy_predictions', seq, t_ms: 1, latency_ms: 1, reported_latency_ms: null, values: { vx: 1 }, outcome: 'scored' },
+      { decoder: 'noisy', seq: 2 ** 40, t_ms: 2, latency_ms: null, reported_latency_ms: null, values: { vx: 1 }, outcome: 'unknown' },
+      ...Array.from({ length: 300 }, (_, i) => ({ decoder: `flood-${i}`, seq, t_ms: 3, latency_ms: 1, reported_latency_ms: null, values: { vy: i }, outcome: 'scored' })),
+    ];
+    appendFileSync(join(dir, 'packets.jsonl'), JSON.stringify({ seq: 2 ** 40, bin: 3, t_ms: 9e6, trial: null }) + '\n');
+    appendFileSync(join(dir, 'predictions.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    for (const format of ['nwb', 'csv'] as const) {
+      const r = await exportTo(dir, format);
+      // The two real decoders and the look-alike come first; the cap is 256 decoders in all.
+      expect(r.decoders).toHaveLength(256);
+      expect(r.decoders.slice(0, 3).map((d) => d.name)).toEqual(['noisy', 'vel/only 2', 'noisy_predictions']);
+      expect(r.omitted).toContain('the predictions of 47 decoder(s) beyond the first 256 ("flood-253", "flood-254", "flood-255", …)');
+    }
+  }, 60_000);
+});
+
 describe('the source dataset', () => {
   /** The recording re-pointed at a copy of the built-in recording's file, as a file dataset. */
   async function fileRecording(name: string): Promise<{ dir: string; file: string }> {

@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PredictionRecord } from './format.ts';
-import { binTime, predictedInto, Truth, type ProgressFn, type RecordingIndex } from './recordingIndex.ts';
+import { binTime, MAX_DECODERS, predictedInto, skippedDecoders, Truth, type ProgressFn, type RecordingIndex } from './recordingIndex.ts';
 import type { LogReadStats, Recording } from './readRecording.ts';
 import type { SourceDataset } from './sourceDataset.ts';
 
@@ -18,6 +18,7 @@ export interface CsvExportSummary {
   decoders: { name: string; file: string; predictions: number }[];
   events: string;
   predictionsLog: LogReadStats;
+  omitted: string[];
 }
 
 /** Buffered appends to one file: one write per 64 KiB. */
@@ -73,6 +74,7 @@ export async function writeRecordingCsv(
   mkdirSync(outDir, { recursive: true });
   const truth = new Truth(source, rec.manifest.evaluate ?? 'all', index.rowsBeforeSwap);
   const files = new Map<string, CsvFile>();
+  const skipped = new Set<string>();
   const taken = new Set<string>(['events']);
   const pred = new Float64Array(4);
   const tru = new Float64Array(4);
@@ -84,7 +86,13 @@ export async function writeRecordingCsv(
       'predictions',
       (p: PredictionRecord) => {
         let f = files.get(p.decoder);
-        if (!f) files.set(p.decoder, (f = new CsvFile(join(outDir, fileName(p.decoder, taken)), DECODER_CSV_HEADER)));
+        if (!f) {
+          if (files.size >= MAX_DECODERS) {
+            skipped.add(p.decoder);
+            return;
+          }
+          files.set(p.decoder, (f = new CsvFile(join(outDir, fileName(p.decoder, taken)), DECODER_CSV_HEADER)));
+        }
         const row = index.packets.rowOf(p.seq);
         const bin = row >= 0 ? index.packets.bin(row) : -1;
         predictedInto(p, pred);
@@ -106,7 +114,7 @@ export async function writeRecordingCsv(
     for (const e of index.events) events.line([num(e.t_ms / 1000), text(e.kind), num(e.position_s), text(JSON.stringify(e.detail ?? {}))].join(','));
     events.close();
     const decoders = [...files.entries()].map(([name, f]) => ({ name, file: f.path, predictions: f.rows }));
-    return { decoders, events: events.path, predictionsLog: stats };
+    return { decoders, events: events.path, predictionsLog: stats, omitted: skipped.size ? [skippedDecoders(skipped)] : [] };
   } finally {
     for (const f of files.values()) f.close();
   }

@@ -39,7 +39,9 @@ import { openNwb } from '../dataset/nwbReader.ts';
 import type { PredictionRecord } from './format.ts';
 import {
   binTime,
+  MAX_DECODERS,
   OUTCOMES,
+  skippedDecoders,
   predictedInto,
   Truth,
   wasEvaluated,
@@ -300,6 +302,7 @@ class RecordingNwbWriter {
   private async writePredictions(g: H5Group): Promise<{ decoders: DecoderExport[]; stats: LogReadStats }> {
     const { rec, index, progress } = this.input;
     const writers = new Map<string, DecoderWriter>();
+    const skipped = new Set<string>();
     const groups = new Set<string>(['truth']);
     const total = Math.max(1, rec.size('predictions'));
     let bytes = 0;
@@ -310,7 +313,13 @@ class RecordingNwbWriter {
       'predictions',
       (p: PredictionRecord) => {
         let w = writers.get(p.decoder);
-        if (!w) writers.set(p.decoder, (w = new DecoderWriter(g, p.decoder, uniqueGroupName(p.decoder, groups))));
+        if (!w) {
+          if (writers.size >= MAX_DECODERS) {
+            skipped.add(p.decoder);
+            return;
+          }
+          writers.set(p.decoder, (w = new DecoderWriter(g, p.decoder, uniqueGroupName(p.decoder, groups))));
+        }
         const row = index.packets.rowOf(p.seq);
         const bin = row >= 0 ? index.packets.bin(row) : -1;
         predictedInto(p, pred);
@@ -326,6 +335,7 @@ class RecordingNwbWriter {
       },
     );
     const decoders = [...writers.values()].map((w) => w.finish());
+    if (skipped.size) this.input.omitted.push(skippedDecoders(skipped));
     return { decoders, stats };
   }
 
@@ -380,8 +390,8 @@ class DecoderWriter {
   ) {
     const s = series(g, group, 'TimeSeries', `predictions of decoder "${name}" at the bin each answered (bin time; NaN time: a sequence number never recorded): ${KIN_COLUMNS}`);
     s.create_attribute('decoder_name', name);
-    this.data = new AppendableDataset(s, 'data', '<d', 4);
-    this.timestamps = new AppendableDataset(s, 'timestamps', '<d');
+    this.data = new AppendableDataset(s, 'data', '<d', 4, DECODER_ROWS, DECODER_ROWS);
+    this.timestamps = new AppendableDataset(s, 'timestamps', '<d', 1, DECODER_ROWS, DECODER_ROWS);
     const t = g.create_group(`${group}_predictions`);
     tableAttrs(t, 'DynamicTable', HDMF, `every prediction of decoder "${name}", in arrival order (rows match /processing/decoders/${group})`, [
       'sequence_number',
@@ -394,18 +404,18 @@ class DecoderWriter {
       'truth',
     ]);
     t.create_attribute('decoder_name', name);
-    this.ids = new AppendableDataset(t, 'id', '<q');
+    this.ids = new AppendableDataset(t, 'id', '<q', 1, DECODER_ROWS, DECODER_ROWS);
     this.cols = {
-      seq: column(t, 'sequence_number', '<q', 'the packet it answered'),
-      bin: column(t, 'source_bin', '<q', 'that packet’s bin, -1 when the sequence number was never recorded'),
-      arrival: column(t, 'arrival_time', '<d', 'arrival, seconds since session_start_time (recording time)'),
-      latency: column(t, 'latency_ms', '<d', 'round-trip latency: arrival − send of the packet, ms (NaN: never sent)'),
-      reported: column(t, 'reported_latency_ms', '<d', 'the compute time the decoder reported, ms (NaN: none)'),
-      outcome: column(t, 'outcome', '<B', `what scoring made of it: ${OUTCOMES.map((o, i) => `${i} ${o}`).join(', ')}`),
-      evaluated: column(t, 'evaluated', '<B', '1: counted in the final cumulative scores (joined, in the evaluation window, after the last reset); each axis is scored where truth and prediction are finite'),
+      seq: column(t, 'sequence_number', '<q', 'the packet it answered', DECODER_ROWS),
+      bin: column(t, 'source_bin', '<q', 'that packet’s bin, -1 when the sequence number was never recorded', DECODER_ROWS),
+      arrival: column(t, 'arrival_time', '<d', 'arrival, seconds since session_start_time (recording time)', DECODER_ROWS),
+      latency: column(t, 'latency_ms', '<d', 'round-trip latency: arrival − send of the packet, ms (NaN: never sent)', DECODER_ROWS),
+      reported: column(t, 'reported_latency_ms', '<d', 'the compute time the decoder reported, ms (NaN: none)', DECODER_ROWS),
+      outcome: column(t, 'outcome', '<B', `what scoring made of it: ${OUTCOMES.map((o, i) => `${i} ${o}`).join(', ')}`, DECODER_ROWS),
+      evaluated: column(t, 'evaluated', '<B', '1: counted in the final cumulative scores (joined, in the evaluation window, after the last reset); each axis is scored where truth and prediction are finite', DECODER_ROWS),
     };
     this.cols.outcome.dataset.create_attribute('labels', [...OUTCOMES]);
-    this.truthCol = new AppendableDataset(t, 'truth', '<d', 4);
+    this.truthCol = new AppendableDataset(t, 'truth', '<d', 4, DECODER_ROWS, DECODER_ROWS);
     columnAttrs(this.truthCol.dataset, `the truth it was scored against: ${KIN_COLUMNS}`);
   }
 
@@ -433,6 +443,8 @@ class DecoderWriter {
 }
 
 const HDMF = 'hdmf-common';
+/** Rows buffered per decoder dataset (12 of them): ~250 KB a decoder, MAX_DECODERS at most. */
+const DECODER_ROWS = 2048;
 
 function sourceReference(m: Recording['manifest'], source: SourceDataset | null): string {
   const d = m.dataset;
@@ -446,9 +458,11 @@ function sourceReference(m: Recording['manifest'], source: SourceDataset | null)
 function uniqueGroupName(name: string, taken: Set<string>): string {
   let base = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
   if (base === '' || /^\.+$/.test(base)) base = 'decoder';
+  // Each decoder takes two names: <name> and <name>_predictions.
   let out = base;
-  for (let i = 2; taken.has(out); i++) out = `${base}-${i}`;
+  for (let i = 2; taken.has(out) || taken.has(`${out}_predictions`); i++) out = `${base}-${i}`;
   taken.add(out);
+  taken.add(`${out}_predictions`);
   return out;
 }
 
@@ -478,8 +492,8 @@ function dataAttrs(ds: H5Dataset, unit: string): void {
   ds.create_attribute('unit', unit);
 }
 
-function column(t: H5Group, name: string, dtype: '<d' | '<q' | '<B', description: string): AppendableDataset {
-  const c = new AppendableDataset(t, name, dtype);
+function column(t: H5Group, name: string, dtype: '<d' | '<q' | '<B', description: string, rows?: number): AppendableDataset {
+  const c = new AppendableDataset(t, name, dtype, 1, rows, rows);
   columnAttrs(c.dataset, description);
   return c;
 }

@@ -77,6 +77,7 @@ export async function exportRecording(dir: string, opts: ExportOptions = {}): Pr
   } else {
     const s = await writeRecordingCsv(out, { rec, index, source, progress });
     logs.predictions = s.predictionsLog;
+    omitted.push(...s.omitted);
     result = {
       format,
       path: out,

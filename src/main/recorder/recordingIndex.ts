@@ -20,6 +20,15 @@ export interface ExportProgress {
 
 export type ProgressFn = (p: ExportProgress) => void;
 
+/** Sequence numbers a recorded packet may lie ahead of its row (packets lost while recording). */
+const MAX_SEQ_GAP = 1 << 20;
+
+/**
+ * At most this many decoders are exported (the first seen): each costs open buffers (NWB) or a
+ * file (CSV), and a damaged or hostile log could name millions.
+ */
+export const MAX_DECODERS = 256;
+
 /** Packets, in the order built. */
 export class PacketIndex {
   firstSeq = -1;
@@ -42,7 +51,9 @@ export class PacketIndex {
     this.lostFlags[i] = lost ? 1 : 0;
     if (this.firstSeq < 0) this.firstSeq = seq;
     const k = seq - this.firstSeq;
-    if (k < 0) return; // out of order (a damaged log): the row is kept, not findable by seq
+    // Out of order, or a jump no session makes (+1 a packet): a damaged log. The row is kept
+    // but not findable by seq, rather than growing the index to the jump.
+    if (k < 0 || k > this.count + MAX_SEQ_GAP) return;
     while (k >= this.rowOfSeq.length) {
       const next = new Int32Array(this.rowOfSeq.length * 2).fill(-1);
       next.set(this.rowOfSeq);
@@ -182,4 +193,10 @@ export async function indexRecording(rec: Recording): Promise<RecordingIndex> {
 /** Start of bin `bin` at the recording's width, seconds on the source recording's clock (the packets' `time_s`). */
 export function binTime(bin: number, binMs: number): number {
   return bin < 0 ? NaN : binStartSeconds(bin, binMs * 1000);
+}
+
+/** What was left out when a log names more than MAX_DECODERS decoders. */
+export function skippedDecoders(names: Set<string>): string {
+  const some = [...names].slice(0, 3).map((n) => JSON.stringify(n.slice(0, 40)));
+  return `the predictions of ${names.size} decoder(s) beyond the first ${MAX_DECODERS} (${some.join(', ')}${names.size > 3 ? ', …' : ''})`;
 }
