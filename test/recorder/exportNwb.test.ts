@@ -168,3 +168,34 @@ describe('NWB export replays through our own loader', () => {
     expect(counts.every((c) => c === 0)).toBe(true);
   });
 });
+
+describe('NWB export at another bin width', () => {
+  it('a session streamed in 10 ms bins exports bins that replay at 10 ms, predictions on their 10 ms bins', async () => {
+    const dir = join(work, 'rec-10ms');
+    const run10 = await recordRun(dir, 'rec-10ms', 300, 10);
+    try {
+      const r = await exportRecording(dir, { cacheDir: TEST_CACHE_DIR });
+      expect(r.omitted).toEqual([]);
+      const stream = (await loadDataset(r.path)).at(10);
+      const counts = new Array<number>(run10.server.engine.dataset.numUnits);
+      expect(run10.received.size).toBeGreaterThan(250);
+      for (const p of run10.received.values()) {
+        expect(p.spikes.bin_size_ms).toBe(10);
+        stream.countsInto(p.bin_index, counts);
+        expect(counts).toEqual(p.spikes.spike_counts);
+        const k = stream.kinematicsAt(p.bin_index);
+        expect(p.kinematics.vx === null ? Number.isNaN(k.vx) : Math.abs(k.vx - p.kinematics.vx) < 1e-9).toBe(true);
+      }
+      if (pythonHas('h5py', 'sklearn', 'numpy')) {
+        const f = readBack(r.path);
+        const binOfSeq = new Map(readLog<PacketRecord>(dir, 'packets.jsonl').map((p) => [p.seq, p.bin]));
+        const noisy = f.decoders.noisy;
+        noisy.seq.forEach((seq: number, i: number) => expect(noisy.timestamps[i]).toBeCloseTo((binOfSeq.get(seq)! * 10) / 1000, 12));
+        const live = run10.board.decoders.find((d: any) => d.name === 'noisy');
+        expect(relErr(noisy.combined, live.cumulative.r2_combined)).toBeLessThan(1e-9);
+      }
+    } finally {
+      await run10.server.close();
+    }
+  }, 60_000);
+});

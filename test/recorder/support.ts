@@ -38,7 +38,7 @@ function noise(seed: number): () => number {
   };
 }
 
-export async function recordRun(dir: string, code: string, packets = 400): Promise<RecordedRun> {
+export async function recordRun(dir: string, code: string, packets = 400, binMs = 25): Promise<RecordedRun> {
   const t = await startTestServer();
   const received = new Map<number, any>();
   /** A decoder answering every data packet it gets with `answer(packet)` (null: no answer). */
@@ -56,7 +56,7 @@ export async function recordRun(dir: string, code: string, packets = 400): Promi
     }, 5);
     return { client, stop: () => clearInterval(timer) };
   };
-  expect((await api(t.http, 'POST', '/api/sessions/create', { code, speed: 8, paused: true })).status).toBe(201);
+  expect((await api(t.http, 'POST', '/api/sessions/create', { code, speed: 8, paused: true, bin_ms: binMs })).status).toBe(201);
   const session = t.engine.sessions.get(code)!;
   const ds = t.engine.dataset;
   const rec = recordSession(t.server, session, dir, {
