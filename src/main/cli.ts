@@ -134,6 +134,8 @@ const EXPORT_USAGE = `Usage: phantomlink export RECORDING [--format nwb|csv] [--
   --format F       nwb (default): one NWB file with the streamed bins, every decoder's
                    predictions and truth, events and scores; csv: one CSV per decoder + events.csv
   --out PATH       the NWB file, or the CSV folder (default: inside RECORDING)
+  --json           for programs: progress as JSON lines on stderr, the result (or
+                   {"error": …}) as one JSON object on stdout
   -h, --help       show this help
 
 Exit codes: 0 exported (what could not be included is listed), 1 not exported, 2 bad usage.
@@ -144,7 +146,7 @@ async function exportCommand(argv: string[]): Promise<void> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { format: { type: 'string', default: 'nwb' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { format: { type: 'string', default: 'nwb' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -160,6 +162,7 @@ async function exportCommand(argv: string[]): Promise<void> {
   const format = values.format;
   if (format !== 'nwb' && format !== 'csv') fail(`--format must be nwb or csv (got ${format})`, 2);
   const { exportRecording } = await import('./recorder/exportRecording.ts');
+  if (values.json) return exportForPrograms(exportRecording, positionals[0], format, values.out);
   const tty = process.stderr.isTTY;
   let shown = '';
   const t0 = performance.now();
@@ -189,6 +192,27 @@ async function exportCommand(argv: string[]): Promise<void> {
   } catch (err) {
     if (tty) process.stderr.write('\n');
     fail(`export failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
+/** `export --json`: what the studio's and REST's export jobs run (recorder/exportJobs.ts). */
+async function exportForPrograms(run: typeof import('./recorder/exportRecording.ts').exportRecording, dir: string, format: 'nwb' | 'csv', out: string | undefined): Promise<void> {
+  let last = -1;
+  try {
+    const result = await run(dir, {
+      format,
+      out,
+      onProgress: ({ stage, fraction }) => {
+        const pct = Math.floor(fraction * 100);
+        if (pct === last) return;
+        last = pct;
+        process.stderr.write(`${JSON.stringify({ stage, fraction })}\n`);
+      },
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } catch (err) {
+    process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message.split('\n')[0] : String(err) })}\n`);
+    process.exitCode = 1;
   }
 }
 

@@ -246,6 +246,28 @@ export interface ReferenceDecoderStatus {
   message: string;
 }
 
+// ---------------------------------------------------------------- recordings: export
+
+export type ExportFormat = 'nwb' | 'csv';
+
+/** An export of a recording (run as its own process), as it goes and as it ended. */
+export interface ExportJob {
+  recordingId: string;
+  format: ExportFormat;
+  state: 'running' | 'done' | 'failed';
+  /** What it is doing ("writing predictions"…), and how far (0–1). */
+  stage: string;
+  fraction: number;
+  /** The NWB file or CSV folder written (when done). */
+  path: string | null;
+  files: string[];
+  /** What could not be included and why (empty: everything). */
+  omitted: string[];
+  error: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
 // ---------------------------------------------------------------- the maps
 
 /** Commands: name → (argument tuple, result). Every command returns a promise. */
