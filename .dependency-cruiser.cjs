@@ -5,11 +5,11 @@
  *                                                               main/http  ↗
  *
  * faces: main/streams (decoders), main/rest (REST, metrics), main/studio (StudioApi on the
- * engine), main/recorder (recordings and their export); entry points: main/index.ts (Electron), main/cli.ts (headless) and main/server.ts,
+ * engine), main/recorder (recordings and their export), main/redis (Redis Streams, BRAND); entry points: main/index.ts (Electron), main/cli.ts (headless) and main/server.ts,
  * which mounts the faces for both. The renderer and the preload see only src/shared; so does
  * src/decoder, the reference decoder, a client of the wire contract like any other.
  */
-const FACES = '(streams|rest|studio|recorder)';
+const FACES = '(streams|rest|studio|recorder|redis)';
 const ENTRY = 'src/main/(index|cli|server)[.]ts$';
 
 /** Everything in src/main above a layer: what that layer must not import. */

@@ -9,17 +9,21 @@ import { packageRoot } from './common/packageRoot.ts';
 import { staticFiles } from './http/staticFiles.ts';
 import type { Engine } from './playback/engine.ts';
 import { Scoring } from './evaluation/scoring.ts';
+import { RedisFace } from './redis/redisFace.ts';
 import { RestFace } from './rest/restFace.ts';
 import type { MetricsCollector } from './rest/metrics.ts';
 import { StreamEndpoint, type StreamEndpointOptions } from './streams/streamEndpoint.ts';
 import { mountStudioChannel, mountStudioPages } from './studio/browserHost.ts';
 import type { StudioChannel } from './studio/studioChannel.ts';
 import type { StudioService } from './studio/studioService.ts';
+import type { RedisConfig } from '../shared/redisConfig.ts';
 
 export { ListenError } from './http/listener.ts';
 
 export interface ServerOptions extends ListenOptions {
   stream?: StreamEndpointOptions;
+  /** Publish to Redis (BRAND's conventions) from the start; the studio can start it later too. */
+  redis?: RedisConfig;
 }
 
 export interface RunningServer {
@@ -34,6 +38,8 @@ export interface RunningServer {
   readonly metrics: MetricsCollector;
   /** The live scores of every session's decoders. */
   readonly scoring: Scoring;
+  /** The Redis Streams bridge (off unless configured). */
+  readonly redis: RedisFace;
   wsUrl(path: string): string;
   /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
   attachStudio(service: StudioService): StudioChannel;
@@ -58,7 +64,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const scoring = new Scoring();
   const streams = new StreamEndpoint(engine.sessions, scoring, listener, opts.stream);
   const rest = new RestFace(engine, listener, streams, scoring);
+  const redis = new RedisFace(engine.sessions, scoring);
+  if (opts.redis) await redis.connect(opts.redis);
   listener.onUpgrade(streams);
+  listener.onRequest(redis.handle);
   listener.onRequest(rest.handle);
   mountStudioPages(listener);
   listener.onRequest(exampleFiles());
@@ -71,11 +80,12 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       const clientsClosed = streams.closeAll(reason);
       studio?.closeAll(reason);
       studioService?.close();
+      const redisClosed = redis.close();
       engine.close(reason);
       const httpClosed = listener.close();
       // A peer that never answers the closing handshake must not hold shutdown up.
       setTimeout(() => streams.terminateAll(), 2000).unref();
-      await Promise.all([clientsClosed, httpClosed]);
+      await Promise.all([clientsClosed, httpClosed, redisClosed]);
     })());
 
   return {
@@ -87,6 +97,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     streams,
     metrics: rest.metrics,
     scoring,
+    redis,
     wsUrl: (path) => listener.wsUrl(path),
     attachStudio: (service) => {
       studioService = service;

@@ -6,6 +6,7 @@
  * transports, and main's handlers, are typed from the maps below, so a channel name or a
  * payload that does not match fails to compile everywhere at once.
  */
+import type { RedisConfig } from './redisConfig.ts';
 import type { Axis, ClientEndpoint, EvaluationWindow, Perturbations, PlaybackStatus, SessionFilters } from './wire.ts';
 
 // ---------------------------------------------------------------- payloads
@@ -268,6 +269,56 @@ export interface ExportJob {
   endedAt: number | null;
 }
 
+// ---------------------------------------------------------------- Redis bridge (BRAND)
+
+/** off: not configured; retrying: Redis unreachable, the next attempt is at `nextAttemptAt`. */
+export type RedisState = 'off' | 'connecting' | 'connected' | 'retrying';
+
+/** One published session: its streams and what became of its entries. */
+export interface RedisSessionStatus {
+  code: string;
+  /** Stream names, BRAND's `binned_spikes` first; the truth's streams are absent for blind sessions. */
+  streams: string[];
+  /** The key holding the session metadata (JSON), written before the first entry. */
+  metadataKey: string;
+  /** Entries Redis acknowledged (one per packet; each packet is one entry in every stream). */
+  written: number;
+  /** Dropped before writing: Redis too slow, the pending queue was full. */
+  dropped: number;
+  /** Could not be written: Redis unreachable or it answered an error. */
+  failed: number;
+  /** Spike counts above 127 clipped to fit int8. */
+  clipped: number;
+  /** Packet → acknowledged write, last pipeline (ms). */
+  lagMs: number | null;
+}
+
+/** One decoder stream read back and scored. */
+export interface RedisDecoderStatus {
+  stream: string;
+  name: string;
+  axes: Axis[];
+  /** Entries read. */
+  entries: number;
+  /** Joined to a published entry and handed to the scoreboard. */
+  scored: number;
+  /** Skipped: wrong sizes or types, no i_in, unknown session. */
+  malformed: number;
+  lastProblem: string | null;
+}
+
+export interface RedisStatus {
+  state: RedisState;
+  /** redis://HOST:PORT/DB, or null when off. */
+  url: string | null;
+  /** Unix ms of the next connection attempt while retrying. */
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  config: RedisConfig | null;
+  sessions: RedisSessionStatus[];
+  decoders: RedisDecoderStatus[];
+}
+
 // ---------------------------------------------------------------- the maps
 
 /** Commands: name → (argument tuple, result). Every command returns a promise. */
@@ -301,6 +352,10 @@ export interface StudioCommandMap {
   /** Starts the reference (ridge) decoder as a client process of the session. */
   startReferenceDecoder: { args: [code: string]; result: ReferenceDecoderStatus };
   stopReferenceDecoder: { args: [code: string]; result: void };
+  /** Publishes to Redis (BRAND's conventions) and scores the decoder streams named; replaces a previous bridge. */
+  redisConnect: { args: [config: RedisConfig]; result: RedisStatus };
+  redisDisconnect: { args: []; result: RedisStatus };
+  redisStatus: { args: []; result: RedisStatus };
 }
 
 /** Subscriptions: name → (argument tuple, event payload). */
@@ -315,6 +370,8 @@ export interface StudioEventMap {
   presentation: { args: []; event: boolean };
   /** The session's live scoreboard, a few times a second. */
   scoreboard: { args: [code: string]; event: Scoreboard };
+  /** The Redis bridge's status, when it changes (checked a few times a second). */
+  redis: { args: []; event: RedisStatus };
 }
 
 export type StudioCommand = keyof StudioCommandMap;
@@ -358,9 +415,12 @@ export const STUDIO_COMMANDS = [
   'resetScores',
   'startReferenceDecoder',
   'stopReferenceDecoder',
+  'redisConnect',
+  'redisDisconnect',
+  'redisStatus',
 ] as const satisfies readonly StudioCommand[];
 
-export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard'] as const satisfies readonly StudioEvent[];
+export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard', 'redis'] as const satisfies readonly StudioEvent[];
 
 // Compile-time check that the lists above name every command and event exactly.
 type Missing<A extends string, L extends readonly string[]> = Exclude<A, L[number]>;

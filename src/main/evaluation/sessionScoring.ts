@@ -26,6 +26,13 @@ export interface DecoderIdentity {
  */
 export type PredictionOutcome = 'scored' | 'late' | 'duplicate' | 'stale' | 'unknown';
 
+/** Why a prediction was refused, in words, for every face that reports refusals (WebSocket, Redis). */
+export const REFUSAL_REASONS: Partial<Record<PredictionOutcome, string>> = {
+  duplicate: 'a second prediction for the same sequence_number (the first one counts)',
+  stale: 'sequence_number of a packet too old to score, or sent before this decoder connected or the scores were reset',
+  unknown: 'sequence_number of a packet the session has not sent',
+};
+
 let nextDecoderId = 1;
 let nextGeneratedName = 1;
 
@@ -119,9 +126,11 @@ export class SessionScoring implements SessionSubscriber {
 
   /**
    * Joins and scores one prediction. O(1): a lookup in the session's SentLog, the truth of that
-   * bin, and a few moment updates per axis.
+   * bin, and a few moment updates per axis. `sentAtMs` (monotonic) replaces the packet's
+   * WebSocket send time as the start of the round trip for a face that delivers it otherwise
+   * (Redis: our XADD).
    */
-  predict(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number): PredictionOutcome {
+  predict(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number, sentAtMs?: number): PredictionOutcome {
     const s = decoder.scores;
     const c = s.counts;
     c.predictions++;
@@ -141,7 +150,7 @@ export class SessionScoring implements SessionSubscriber {
     // An answer more than a second late was counted missing: it is not any more.
     else if (seq >= s.countedFrom && seq < s.checkedUpTo) c.missing--;
 
-    s.recordLatency(arrivalMs, arrivalMs - log.sentAtMs(slot));
+    s.recordLatency(arrivalMs, arrivalMs - (sentAtMs ?? log.sentAtMs(slot)));
     if (Number.isFinite(reportedLatencyMs)) s.reported.record(reportedLatencyMs);
     const next = log.slotOf(seq + 1);
     const late = next >= 0 && arrivalMs > log.sentAtMs(next);

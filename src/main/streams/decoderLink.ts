@@ -1,7 +1,7 @@
 import { FREQUENCY_HZ } from '../../shared/bins.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 import { AXES, type ClientEndpoint, type ErrorMessage } from '../../shared/wire.ts';
-import type { Decoder, PredictedValues, PredictionOutcome, SessionScoring } from '../evaluation/sessionScoring.ts';
+import { REFUSAL_REASONS, type Decoder, type PredictedValues, type SessionScoring } from '../evaluation/sessionScoring.ts';
 
 /** Refusals are reported at most this often, with their count and the latest reason. */
 export const ERROR_REPORT_MS = 1000;
@@ -43,11 +43,7 @@ export function parsePrediction(m: Record<string, unknown>): { seq: number; valu
   return { seq, values, reportedMs: typeof latency === 'number' ? latency : NaN };
 }
 
-const REFUSED: Partial<Record<PredictionOutcome, string>> = {
-  duplicate: 'a second prediction for the same sequence_number (the first one counts)',
-  stale: 'sequence_number of a packet too old to score, or sent before this decoder connected or the scores were reset',
-  unknown: 'sequence_number of a packet the session has not sent',
-};
+const REFUSED = REFUSAL_REASONS;
 
 export interface LinkOwner {
   readonly endpoint: ClientEndpoint;

@@ -12,7 +12,8 @@ import type {
   StudioEventMap,
   Unsubscribe,
 } from '../../shared/studioApi.ts';
-import { STUDIO_COMMANDS, STUDIO_EVENTS, type Scoreboard } from '../../shared/studioApi.ts';
+import { STUDIO_COMMANDS, STUDIO_EVENTS, type RedisStatus, type Scoreboard } from '../../shared/studioApi.ts';
+import type { RedisConfig } from '../../shared/redisConfig.ts';
 import { streamPath } from '../../shared/wire.ts';
 import { describeValue } from '../../shared/describeValue.ts';
 import { performance } from 'node:perf_hooks';
@@ -36,7 +37,18 @@ export interface StudioServer extends WsUrls {
   readonly port: number;
   readonly token: string | null;
   readonly scoring: Scoring;
+  /** The Redis bridge, where the host has one. */
+  readonly redis?: RedisControl;
 }
+
+/** What the studio needs of the Redis face (the face itself is the server's to mount). */
+export interface RedisControl {
+  connect(config: RedisConfig): Promise<RedisStatus>;
+  disconnect(): Promise<RedisStatus>;
+  status(): RedisStatus;
+}
+
+const REDIS_OFF: RedisStatus = { state: 'off', url: null, nextAttemptAt: null, lastError: 'this host has no Redis bridge', config: null, sessions: [], decoders: [] };
 
 export interface StudioHostEffects {
   /** Shows a file dialog (Electron); absent in the browser host. */
@@ -125,6 +137,9 @@ export class StudioService {
         return this.scoreboard(s).referenceDecoder!;
       },
       stopReferenceDecoder: (code) => this.references.stop(sessions.require(code).code),
+      redisConnect: (config) => (server.redis ? server.redis.connect(config) : REDIS_OFF),
+      redisDisconnect: () => (server.redis ? server.redis.disconnect() : REDIS_OFF),
+      redisStatus: () => server.redis?.status() ?? REDIS_OFF,
       serverInfo: () => ({
         httpUrl: server.url,
         wsUrl: server.url.replace(/^http/, 'ws'),
@@ -241,6 +256,8 @@ export class StudioService {
           return s ? this.scoreboard(s) : null;
         }, (b) => b && emitAny(b));
       }
+      case 'redis':
+        return this.poll(() => this.server.redis?.status() ?? REDIS_OFF, emitAny, 500);
     }
     throw new StudioError('unknown_event', `unknown studio event ${describeValue(event)}`);
   }

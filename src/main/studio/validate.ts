@@ -8,6 +8,7 @@ import { checkPerturbations } from '../playback/perturbations.ts';
 import { BIN_WIDTHS_MS, isBinWidth } from '../../shared/bins.ts';
 import { ParamError } from '../common/errors.ts';
 import { describeValue } from '../../shared/describeValue.ts';
+import { parseRedisConfig, type RedisConfig } from '../../shared/redisConfig.ts';
 
 type Check<T> = (v: unknown, name: string) => T;
 
@@ -76,6 +77,13 @@ const createRequest: Check<CreateSessionRequest> = (v, name) => {
   };
 };
 
+/** The bridge's settings, by the same parser as the CLI's flags. */
+const redisConfig: Check<RedisConfig> = (v, name) => {
+  const c = parseRedisConfig(v);
+  if ('problem' in c) throw new ParamError(`${name}: ${c.problem}`);
+  return c;
+};
+
 /** One check per argument position; a generic parameter keeps the mapping a tuple. */
 type Checks<T extends unknown[]> = { [I in keyof T]: Check<T[I]> };
 type ArgChecks<M extends { [K in keyof M]: { args: unknown[] } }> = { [K in keyof M]: Checks<M[K]['args']> };
@@ -104,6 +112,9 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   resetScores: [code],
   startReferenceDecoder: [code],
   stopReferenceDecoder: [code],
+  redisConnect: [redisConfig],
+  redisDisconnect: [],
+  redisStatus: [],
 };
 
 const eventChecks: ArgChecks<StudioEventMap> = {
@@ -115,6 +126,7 @@ const eventChecks: ArgChecks<StudioEventMap> = {
   dataset: [],
   presentation: [],
   scoreboard: [code],
+  redis: [],
 };
 
 function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {

@@ -1,0 +1,53 @@
+import type { RedisConfig } from '../../shared/redisConfig.ts';
+import type { RedisStatus } from '../../shared/studioApi.ts';
+import type { RequestHandler } from '../http/listener.ts';
+import { HttpError, sendError, sendJson } from '../http/router.ts';
+import type { Scoring } from '../evaluation/scoring.ts';
+import type { SessionManager } from '../playback/sessionManager.ts';
+import { RedisBridge, type RedisBridgeOptions } from './redisBridge.ts';
+
+/**
+ * The Redis face as the server mounts it: at most one bridge at a time, started from the CLI or
+ * the studio, replaced or stopped at run time; its status for the studio and `GET /api/redis`.
+ */
+export class RedisFace {
+  private bridge: RedisBridge | null = null;
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly scoring: Scoring,
+    private readonly opts: RedisBridgeOptions = {},
+  ) {}
+
+  /** Starts publishing (replacing a running bridge). Never waits for Redis: an absent one is retried. */
+  async connect(config: RedisConfig): Promise<RedisStatus> {
+    await this.bridge?.close();
+    this.bridge = new RedisBridge(config, this.sessions, this.scoring, this.opts);
+    return this.status();
+  }
+
+  async disconnect(): Promise<RedisStatus> {
+    const b = this.bridge;
+    this.bridge = null;
+    await b?.close();
+    return this.status();
+  }
+
+  status(): RedisStatus {
+    const b = this.bridge;
+    if (!b) return { state: 'off', url: null, nextAttemptAt: null, lastError: null, config: null, sessions: [], decoders: [] };
+    return { url: b.config.url, config: b.config, ...b.status() };
+  }
+
+  /** `GET /api/redis`: the status above. */
+  readonly handle: RequestHandler = (req, res, url) => {
+    if (url.pathname !== '/api/redis') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') sendError(res, new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on /api/redis`));
+    else sendJson(res, 200, this.status());
+    return true;
+  };
+
+  close(): Promise<RedisStatus> {
+    return this.disconnect();
+  }
+}
