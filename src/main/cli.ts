@@ -8,11 +8,15 @@ import { Engine } from './playback/engine.ts';
 import { ListenError, startServer } from './server.ts';
 import { openStudioWindow } from './studio/openStudioWindow.ts';
 import { StudioService } from './studio/studioService.ts';
+import { parseRedisConfig, type RedisConfig } from '../shared/redisConfig.ts';
+import type { RedisStatus } from '../shared/studioApi.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
 
 Usage:
   phantomlink serve [--dataset FILE.nwb] [--host H] [--port P] [--preset default|full]
+                    [--redis redis://[:PASS@]HOST:PORT[/DB] [--redis-sessions CODES|all] [--redis-prefix P]
+                     [--redis-decoder STREAM[:NAME[:axes]]]…]
   phantomlink decoder [--url ws://HOST:PORT/stream/binary/CODE] [--session CODE] [--train-s 120] …
                     the reference decoder: learns velocity from spikes, answers every packet
                     (phantomlink decoder --help for its options)
@@ -28,6 +32,12 @@ Options:
   --token T        access token clients must present (?token= or Authorization: Bearer);
                    required off loopback: generated and printed when not given
   --log-level L    structured JSON logs on stderr: silent, error, warn, info (default), debug
+  --redis URL      also publish to Redis Streams in BRAND's conventions (binned_spikes …);
+                   an absent Redis is retried with backoff, WebSocket streaming goes on
+  --redis-sessions sessions to publish: codes separated by commas, or all (default: brand)
+  --redis-prefix P put P before every stream name (one session: BRAND's names; several: CODE:name)
+  --redis-decoder  a decoder's output stream to score: STREAM[:NAME[:axes]], e.g.
+                   wiener_filter:wiener:vx,vy (float32 samples per axis, i_in); repeatable
   --open           also open the studio in a Chromium/Chrome app window (or print its URL)
   -h, --help       show this help
 `;
@@ -50,6 +60,10 @@ async function serve(argv: string[]): Promise<void> {
         open: { type: 'boolean', default: false },
         token: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        redis: { type: 'string' },
+        'redis-sessions': { type: 'string' },
+        'redis-prefix': { type: 'string' },
+        'redis-decoder': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -67,6 +81,7 @@ async function serve(argv: string[]): Promise<void> {
   const level = values['log-level'];
   if (!isLogLevel(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${level})`, 2);
   setLogLevel(level);
+  const redis = redisOptions(values);
 
   const t0 = performance.now();
   let lastStage = '';
@@ -86,7 +101,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   let server;
   try {
-    server = await startServer(engine, { host: values.host, port, token: values.token });
+    server = await startServer(engine, { host: values.host, port, token: values.token, redis });
   } catch (err) {
     engine.close();
     if (err instanceof ListenError) fail(err.message);
@@ -118,6 +133,7 @@ async function serve(argv: string[]): Promise<void> {
       `  e.g.            ${server.wsUrl('/stream/binary/my-session')}${tokenQuery ? '&' : '?'}target_id=0`,
       `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
       `  studio (browser): ${server.url}/studio/${tokenQuery}`,
+      ...redisLines(server.redis.status()),
       ...remoteLines(values.host!, server.port, server.token),
       '',
       'Press Ctrl+C to stop.',
@@ -235,6 +251,32 @@ switch (command) {
     break;
   default:
     fail(`unknown command "${command}"\n\n${USAGE}`, 2);
+}
+
+/** The --redis flags, checked by the same rules as the studio's Redis panel. */
+function redisOptions(v: { redis?: string; 'redis-sessions'?: string; 'redis-prefix'?: string; 'redis-decoder'?: string[] }): RedisConfig | undefined {
+  if (v.redis === undefined) {
+    const stray = (['redis-sessions', 'redis-prefix', 'redis-decoder'] as const).find((k) => v[k] !== undefined);
+    if (stray) fail(`--${stray} needs --redis URL`, 2);
+    return undefined;
+  }
+  const c = parseRedisConfig({
+    url: v.redis,
+    ...(v['redis-sessions'] !== undefined && { sessions: v['redis-sessions'] }),
+    ...(v['redis-prefix'] !== undefined && { prefix: v['redis-prefix'] }),
+    ...(v['redis-decoder'] && { decoders: v['redis-decoder'] }),
+  });
+  if ('problem' in c) fail(`--redis: ${c.problem}`, 2);
+  return c;
+}
+
+function redisLines(st: RedisStatus): string[] {
+  if (!st.config) return [];
+  const streams = st.sessions.map((s) => `${s.code}: ${s.streams[0]} …`).join(', ') || 'sessions as they are created';
+  return [
+    `  Redis:          ${st.url} (${st.state}) publishing ${streams}; status ${'GET /api/redis'}`,
+    ...st.config.decoders.map((d) => `  scoring:        Redis stream ${d.stream} as "${d.name}" (${d.axes.join(', ')})`),
+  ];
 }
 
 /** Off loopback: the token, and the addresses other machines can use. */

@@ -32,16 +32,23 @@ export const DEFAULT_DECODER_AXES: readonly Axis[] = ['vx', 'vy'];
 /** Redis keys we accept: printable, no spaces or colons-only oddities; what a BRAND graph would name. */
 const KEY = /^[A-Za-z0-9_.:{}\-/]{1,128}$/;
 
+/** redis://[:PASSWORD@]HOST[:PORT][/DB]; the password never appears in a status (`redactRedisUrl`). */
 export function parseRedisUrl(v: unknown): { url: string; host: string; port: number; db: number } | Problem {
-  const bad = { problem: `the Redis URL must look like redis://HOST:PORT[/DB] (got ${JSON.stringify(v)})` };
+  const bad = { problem: `the Redis URL must look like redis://HOST:PORT[/DB] (or redis://:PASSWORD@HOST:PORT/DB) (got ${JSON.stringify(redactRedisUrl(String(v)))})` };
   if (typeof v !== 'string' || v.length > 512) return bad;
-  const m = /^redis:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(?:\/(\d{1,2}))?\/?$/.exec(v.trim());
+  const m = /^redis:\/\/(?:([^:@/\s]*):([^@/\s]+)@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(?:\/(\d{1,2}))?\/?$/.exec(v.trim());
   if (!m) return bad;
-  const port = m[2] === undefined ? 6379 : Number(m[2]);
-  const db = m[3] === undefined ? 0 : Number(m[3]);
+  const port = m[4] === undefined ? 6379 : Number(m[4]);
+  const db = m[5] === undefined ? 0 : Number(m[5]);
   if (port < 1 || port > 65535) return { problem: `the Redis port must be 1–65535 (got ${port})` };
   if (db > 15) return { problem: `the Redis database must be 0–15 (got ${db})` };
-  return { url: `redis://${m[1]}:${port}/${db}`, host: m[1].replace(/^\[|\]$/g, ''), port, db };
+  const auth = m[2] === undefined ? '' : `${m[1]}:${m[2]}@`;
+  return { url: `redis://${auth}${m[3]}:${port}/${db}`, host: m[3].replace(/^\[|\]$/g, ''), port, db };
+}
+
+/** The URL as it may be shown: any password replaced by ***. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^(redis:\/\/[^:@/]*:)[^@/]+@/, '$1***@');
 }
 
 export function parseRedisSessions(v: unknown): 'all' | string[] | Problem {

@@ -44,7 +44,9 @@ export class TestRedis {
   }
 
   private launch(): Promise<void> {
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', this.bind, '--save', '', '--appendonly', 'no', ...this.extra], {
+    // Off loopback Redis refuses clients without a password unless protected mode is off (say so in the README).
+    const open = this.bind === '127.0.0.1' ? [] : ['--protected-mode', 'no'];
+    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', this.bind, '--save', '', '--appendonly', 'no', ...open, ...this.extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisConfig, RedisDecoderSpec } from '../../shared/redisConfig.ts';
+import { redactRedisUrl, type RedisConfig, type RedisDecoderSpec } from '../../shared/redisConfig.ts';
 import type { RedisDecoderStatus, RedisSessionStatus, RedisState } from '../../shared/studioApi.ts';
 import { log } from '../common/log.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
@@ -107,7 +107,7 @@ export class RedisBridge {
     });
     r.on('error', (err: Error) => {
       if (role === 'writer' && err.message !== this.lastError) {
-        log.warn('redis_unreachable', { url: this.config.url, error: err.message, retry: `backoff ${RETRY_MIN_MS} ms doubling to ${RETRY_MAX_MS} ms; WebSocket streaming is unaffected` });
+        log.warn('redis_unreachable', { url: redactRedisUrl(this.config.url), error: err.message, retry: `backoff ${RETRY_MIN_MS} ms doubling to ${RETRY_MAX_MS} ms; WebSocket streaming is unaffected` });
       }
       if (role === 'writer') this.lastError = err.message;
     });
@@ -129,7 +129,7 @@ export class RedisBridge {
   private setState(s: RedisState): void {
     if (s === this.state) return;
     this.state = s;
-    log.info('redis_state', { url: this.config.url, state: s });
+    log.info('redis_state', { url: redactRedisUrl(this.config.url), state: s });
   }
 
   /** Publishes the configured sessions that exist; lets go of the ones that are gone. */
@@ -248,7 +248,7 @@ export class RedisBridge {
     const session = publisher.session;
     let row = d.rows.get(session);
     if (!row || !row.connected) {
-      row = this.scoring.of(session).addDecoder({ name: d.spec.name, version: null, endpoint: 'redis', address: `${this.config.url} ${d.spec.stream}`, sinceSeq: Math.max(0, publisher.firstSeq) });
+      row = this.scoring.of(session).addDecoder({ name: d.spec.name, version: null, endpoint: 'redis', address: `${redactRedisUrl(this.config.url)} ${d.spec.stream}`, sinceSeq: Math.max(0, publisher.firstSeq) });
       d.rows.set(session, row);
     }
     const ours = publisher.xaddTime(e.seq);

@@ -1,4 +1,4 @@
-import type { RedisConfig } from '../../shared/redisConfig.ts';
+import { redactRedisUrl, type RedisConfig } from '../../shared/redisConfig.ts';
 import type { RedisStatus } from '../../shared/studioApi.ts';
 import type { RequestHandler } from '../http/listener.ts';
 import { HttpError, sendError, sendJson } from '../http/router.ts';
@@ -36,7 +36,8 @@ export class RedisFace {
   status(): RedisStatus {
     const b = this.bridge;
     if (!b) return { state: 'off', url: null, nextAttemptAt: null, lastError: null, config: null, sessions: [], decoders: [] };
-    return { url: b.config.url, config: b.config, ...b.status() };
+    const url = redactRedisUrl(b.config.url);
+    return { url, config: { ...b.config, url }, ...b.status() };
   }
 
   /** `GET /api/redis`: the status above. */
