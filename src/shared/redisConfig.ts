@@ -97,9 +97,17 @@ export function parseRedisConfig(v: unknown): RedisConfig | Problem {
   if (!Array.isArray(specs) || specs.length > 16) return { problem: 'decoders must be a list of at most 16 STREAM[:NAME[:axes]]' };
   const decoders: RedisDecoderSpec[] = [];
   for (const s of specs) {
-    const d = typeof s === 'string' ? parseRedisDecoderSpec(s) : ({ problem: `a decoder stream is STREAM[:NAME[:axes]] (got ${JSON.stringify(s)})` } as Problem);
+    const d = parseRedisDecoderSpec(specText(s));
     if ('problem' in d) return d;
     decoders.push(d);
   }
   return { url: url.url, sessions, prefix, decoders };
+}
+
+/** A decoder spec as text: as given, or an already parsed {stream, name, axes} written back. */
+function specText(s: unknown): unknown {
+  if (s === null || typeof s !== 'object') return s;
+  const o = s as Record<string, unknown>;
+  if (typeof o.stream !== 'string' || typeof o.name !== 'string' || !Array.isArray(o.axes)) return s;
+  return `${o.stream}:${o.name}:${o.axes.join(',')}`;
 }

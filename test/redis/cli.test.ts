@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { pythonHas } from '../helpers/python.ts';
 import { api, REPO_ROOT, sleep, TEST_CACHE_DIR } from '../helpers/server.ts';
-import { haveRedis, TestRedis } from './redisServer.ts';
+import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
 import { runNode } from './brandNode.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonHas, runPythonJson } from '../helpers/python.ts';
 import { api, sleep, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
-import { haveRedis, TestRedis } from './redisServer.ts';
+import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
 import { pairs, readOutput, runNode, SKLEARN_R2 } from './brandNode.ts';
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PYTHON, pythonHas } from '../helpers/python.ts';
 import { api, sleep, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
-import { haveRedis, TestRedis } from './redisServer.ts';
+import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
 
 const READ = join(import.meta.dirname, 'read_streams.py');
 

@@ -162,7 +162,9 @@ export class RedisBridge {
     this.flushScheduled = false;
     if (this.closed) return;
     if (this.writer.status !== 'ready') {
-      for (const p of this.publishers.values()) p.failPending();
+      // Before the first connection the bounded queue waits (its overflow counted as dropped);
+      // once Redis has gone away, what cannot be written now is counted as not written.
+      if (this.state !== 'connecting') for (const p of this.publishers.values()) p.failPending();
       return;
     }
     const batch = this.writer.pipeline();

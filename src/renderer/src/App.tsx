@@ -5,6 +5,7 @@ import { useStore, useStudio } from './state/hooks.ts';
 import { ConnectionBanner, Header, StatusBar, Toasts } from './components/Chrome.tsx';
 import { ClientsPanel } from './components/ClientsPanel.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
+import { RedisPanel } from './components/RedisPanel.tsx';
 import { DecodersPanel } from './components/DecodersPanel.tsx';
 import { Plots } from './components/Plots.tsx';
 import { Readouts } from './components/Readouts.tsx';
@@ -42,6 +43,7 @@ export function App() {
             <Workspace />
             <DecodersPanel />
             <ClientsPanel />
+            <RedisPanel />
             <DatasetPanel />
           </aside>
         </div>
