@@ -8,7 +8,8 @@ import type { Session } from '../playback/session.ts';
 import type { SessionManager } from '../playback/sessionManager.ts';
 import { readDecoderEntry } from './decoderEntry.ts';
 import { DEFAULT_MAXLEN, streamNames } from './layout.ts';
-import { SessionPublisher, type Drained, type WriteBatch } from './sessionPublisher.ts';
+import { SessionPublisher, type Drained } from './sessionPublisher.ts';
+import { WRITE_SCRIPT, WriteBatch } from './writeBatch.ts';
 
 /** Reconnection backoff: 250 ms doubling to 5 s. */
 export const RETRY_MIN_MS = 250;
@@ -38,7 +39,8 @@ interface DecoderStream {
  * off, no command is retried): what cannot be written is counted, and the tick never waits.
  */
 export class RedisBridge {
-  private readonly writer: Redis;
+  private readonly writer: Redis & { phantomlinkWrite(maxlen: string, blob: Buffer): Promise<number[]> };
+  private readonly batch = new WriteBatch();
   private readonly reader: Redis | null;
   private readonly publishers = new Map<Session, SessionPublisher>();
   private readonly decoders: DecoderStream[];
@@ -62,7 +64,10 @@ export class RedisBridge {
     this.maxlen = opts.maxlen ?? DEFAULT_MAXLEN;
     this.single = Array.isArray(config.sessions) && config.sessions.length === 1;
     this.host = config.url;
-    this.writer = this.connect('writer');
+    const writer = this.connect('writer');
+    // EVALSHA, falling back to EVAL when Redis does not know the script (after a restart).
+    writer.defineCommand('phantomlinkWrite', { numberOfKeys: 0, lua: WRITE_SCRIPT });
+    this.writer = writer as typeof this.writer;
     this.reader = config.decoders.length ? this.connect('reader') : null;
     this.decoders = config.decoders.map((spec) => ({
       spec,
@@ -157,7 +162,7 @@ export class RedisBridge {
     setImmediate(this.flush);
   };
 
-  /** After the ticks: everything pending, every session, in one pipeline; one pipeline in flight at a time. */
+  /** After the ticks: everything pending, every session, in one write (writeBatch.ts); one in flight at a time. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
@@ -167,32 +172,32 @@ export class RedisBridge {
       if (this.state !== 'connecting') for (const p of this.publishers.values()) p.failPending();
       return;
     }
-    const batch = this.writer.pipeline();
+    const batch = this.batch;
+    batch.reset();
     const tsNs = process.hrtime.bigint();
+    const ts = Buffer.allocUnsafe(8);
+    ts.writeBigUInt64LE(tsNs);
+    const tsMs = Number(tsNs) / 1e6;
     const nowMs = performance.now();
-    let commands = 0;
     const drained: Drained[] = [];
     for (const p of this.publishers.values()) {
-      const r = p.drain(batch as unknown as WriteBatch, commands, tsNs, nowMs);
-      commands += r.commands;
-      if (r.drained) drained.push(r.drained);
+      const d = p.drain(batch, ts, tsMs, nowMs);
+      if (d) drained.push(d);
     }
-    if (commands === 0) return;
+    if (batch.items === 0) return;
     this.inFlightSince = nowMs;
-    batch.exec().then(
-      (results) => {
+    this.writer.phantomlinkWrite(String(this.maxlen), batch.bytes()).then(
+      (flags) => {
         const ackMs = performance.now();
         for (const d of drained) {
           const st = d.publisher.stats;
           for (let e = 0; e < d.entries; e++) {
-            const r = results?.[d.firstCommand + e * d.commandsPerEntry];
-            if (!r || r[0]) st.failed++;
-            else st.written++;
+            if (flags[d.firstItem + e * d.itemsPerEntry] === 1) st.written++;
+            else st.failed++;
           }
           st.lagMs = ackMs - d.oldestQueuedMs;
         }
-        const err = results?.find((r) => r[0])?.[0];
-        if (err) this.lastError = (err as Error).message;
+        if (flags.includes(0)) this.lastError = 'Redis refused some writes (out of memory? a key of another type?)';
       },
       (err: Error) => {
         for (const d of drained) d.publisher.stats.failed += d.entries;

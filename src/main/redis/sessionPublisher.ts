@@ -1,34 +1,29 @@
 import type { DataPacket } from '../../shared/wire.ts';
 import type { RedisSessionStatus } from '../../shared/studioApi.ts';
 import type { Session, SessionSubscriber } from '../playback/session.ts';
-import { DEFAULT_MAXLEN, INT8_MAX, LAYOUT_DOC, publishedStreams, syncLabel, type StreamNames } from './layout.ts';
+import { INT8_MAX, LAYOUT_DOC, publishedStreams, syncLabel, type StreamNames } from './layout.ts';
+import { ITEM_SET, ITEM_XADD, type WriteBatch } from './writeBatch.ts';
 
 /** Entries waiting for the next pipeline, at most: 6.4 s at 40 Hz. Beyond, the oldest are dropped (counted). */
 export const PENDING_CAP = 256;
 /** Our XADD times kept per sequence number for the latency of answers (as the session's SentLog). */
 const XADD_LOG = 8192;
 
-/** The pipeline a flush writes into: ioredis's, narrowed to the two commands we send. */
-export interface WriteBatch {
-  xadd(key: string, ...args: Array<string | Buffer>): unknown;
-  set(key: string, value: string): unknown;
-}
-
 /** Which commands of a flush carried which entries, to count what Redis acknowledged. */
 export interface Drained {
   publisher: SessionPublisher;
-  /** Index in the pipeline of the first entry's spikes XADD. */
-  firstCommand: number;
+  /** Index in the batch of the first entry's spikes XADD. */
+  firstItem: number;
   entries: number;
-  commandsPerEntry: number;
+  itemsPerEntry: number;
   /** performance.now() when the oldest entry was queued. */
   oldestQueuedMs: number;
 }
 
 /**
  * One session's side of the Redis bridge. On the tick (`onPacket`) it only copies the packet into
- * preallocated typed arrays; the bridge's flush, after the tick, turns what is pending into XADDs
- * of one pipeline. The queue is bounded: a Redis that does not keep up costs dropped entries
+ * preallocated typed arrays; the bridge's flush, after the tick, frames what is pending into the
+ * flush's one write (writeBatch.ts). The queue is bounded: a Redis that does not keep up costs dropped entries
  * (counted), never memory or tick time.
  */
 export class SessionPublisher implements SessionSubscriber {
@@ -55,7 +50,7 @@ export class SessionPublisher implements SessionSubscriber {
     readonly session: Session,
     readonly names: StreamNames,
     private readonly onQueued: () => void,
-    private readonly maxlen = DEFAULT_MAXLEN,
+    private readonly maxlen: number,
   ) {
     this.channels = session.currentDataset.numUnits;
     this.counts = new Int8Array(PENDING_CAP * this.channels);
@@ -128,55 +123,56 @@ export class SessionPublisher implements SessionSubscriber {
   }
 
   /**
-   * Moves every pending entry into `batch` (after the metadata when it changed). `tsNs` and
-   * `nowMs` are the flush's monotonic time: BRAND's `ts`, and the start of a decoder's round trip.
+   * Moves every pending entry into `batch` (after the metadata when it changed). `ts` (8 bytes,
+   * uint64 monotonic ns) and `nowMs` are the flush's time: BRAND's `ts`, and the start of a
+   * decoder's round trip.
    */
-  drain(batch: WriteBatch, commandIndex: number, tsNs: bigint, nowMs: number): { drained: Drained | null; commands: number } {
-    let commands = 0;
+  drain(batch: WriteBatch, ts: Buffer, tsMs: number, nowMs: number): Drained | null {
     if (this.metadataDirty) {
-      batch.set(this.names.metadata, this.metadataJson());
+      batch.begin(ITEM_SET, 2);
+      batch.text(this.names.metadata);
+      batch.text(this.metadataJson());
       this.metadataDirty = false;
-      commands++;
     }
-    if (this.pending === 0) return { drained: null, commands };
+    if (this.pending === 0) return null;
     const blind = this.session.settings.blind;
-    const perEntry = blind ? 2 : 4;
     const n = this.pending;
     const ch = this.channels;
-    // One slab per flush for every binary field: samples, ts, i (and the truth's fields).
-    const entryBytes = ch + 8 + 8 + (blind ? 0 : 16 + 12 + 4) + 8;
-    const slab = Buffer.allocUnsafe(n * entryBytes);
-    const ts = slab.subarray(0, 8);
-    ts.writeBigUInt64LE(tsNs);
-    let off = 8;
-    const take = (bytes: number) => slab.subarray(off, (off += bytes));
-    const maxlen = String(this.maxlen);
-    const tsMs = Number(tsNs) / 1e6;
+    const bytes = new Uint8Array(this.counts.buffer);
+    const firstItem = batch.items;
     const oldest = this.queuedAt[this.head];
     for (let e = 0; e < n; e++) {
       const slot = (this.head + e) % PENDING_CAP;
       const seq = this.seqs[slot];
       const sync = syncLabel(this.session.code, seq, this.bins[slot]);
-      const i = take(8);
-      i.writeBigUInt64LE(BigInt(seq));
-      const samples = take(ch);
-      samples.set(new Uint8Array(this.counts.buffer, slot * ch, ch));
-      batch.xadd(this.names.spikes, 'MAXLEN', '~', maxlen, '*', 'samples', samples, 'ts', ts, 'sync', sync, 'i', i);
       const f = slot * 8;
+      // BRAND's binned_spikes: samples, ts, sync, i — in bin_multiple.py's order.
+      batch.begin(ITEM_XADD, 9);
+      batch.text(this.names.spikes);
+      batch.text('samples');
+      batch.raw(bytes.subarray(slot * ch, slot * ch + ch));
+      this.tail(batch, ts, sync, seq);
       if (!blind) {
-        const kin = take(16);
-        for (let a = 0; a < 4; a++) kin.writeFloatLE(this.floats[f + a], a * 4);
-        batch.xadd(this.names.kinematics, 'MAXLEN', '~', maxlen, '*', 'samples', kin, 'ts', ts, 'sync', sync, 'i', i);
-        const intent = take(12);
-        for (let a = 0; a < 3; a++) intent.writeFloatLE(this.floats[f + 4 + a], a * 4);
-        const target = take(4);
-        target.writeInt32LE(this.ints[slot * 2]);
-        batch.xadd(this.names.intention, 'MAXLEN', '~', maxlen, '*', 'samples', intent, 'target_id', target, 'ts', ts, 'sync', sync, 'i', i);
+        batch.begin(ITEM_XADD, 9);
+        batch.text(this.names.kinematics);
+        batch.text('samples');
+        batch.f32(this.floats, f, 4);
+        this.tail(batch, ts, sync, seq);
+        batch.begin(ITEM_XADD, 11);
+        batch.text(this.names.intention);
+        batch.text('samples');
+        batch.f32(this.floats, f + 4, 3);
+        batch.text('target_id');
+        batch.i32(this.ints[slot * 2]);
+        this.tail(batch, ts, sync, seq);
       }
-      const trial = take(8);
-      trial.writeInt32LE(this.ints[slot * 2 + 1], 0);
-      trial.writeFloatLE(this.floats[f + 7], 4);
-      batch.xadd(this.names.trial, 'MAXLEN', '~', maxlen, '*', 'trial_id', trial.subarray(0, 4), 'trial_time_ms', trial.subarray(4), 'ts', ts, 'sync', sync, 'i', i);
+      batch.begin(ITEM_XADD, 11);
+      batch.text(this.names.trial);
+      batch.text('trial_id');
+      batch.i32(this.ints[slot * 2 + 1]);
+      batch.text('trial_time_ms');
+      batch.f32(this.floats, f + 7, 1);
+      this.tail(batch, ts, sync, seq);
       const log = seq % XADD_LOG;
       this.xaddSeq[log] = seq;
       this.xaddMs[log] = nowMs;
@@ -184,7 +180,17 @@ export class SessionPublisher implements SessionSubscriber {
     }
     this.head = (this.head + n) % PENDING_CAP;
     this.pending = 0;
-    return { drained: { publisher: this, firstCommand: commandIndex + commands, entries: n, commandsPerEntry: perEntry, oldestQueuedMs: oldest }, commands: commands + n * perEntry };
+    return { publisher: this, firstItem, entries: n, itemsPerEntry: blind ? 2 : 4, oldestQueuedMs: oldest };
+  }
+
+  /** The fields every stream's entry ends with: ts, sync, i. */
+  private tail(batch: WriteBatch, ts: Buffer, sync: string, seq: number): void {
+    batch.text('ts');
+    batch.u64Bytes(ts);
+    batch.text('sync');
+    batch.text(sync);
+    batch.text('i');
+    batch.u64(seq);
   }
 
   /** When we wrote entry `seq`: performance.now() and our `ts` (ms), or null if not kept. */
