@@ -12,6 +12,8 @@ import { RedisBridge, type RedisBridgeOptions } from './redisBridge.ts';
  */
 export class RedisFace {
   private bridge: RedisBridge | null = null;
+  private readonly cost = { flushes: 0, totalMs: 0, maxMs: 0 };
+  private base = { flushes: 0, totalMs: 0, maxMs: 0 };
 
   constructor(
     private readonly sessions: SessionManager,
@@ -21,13 +23,14 @@ export class RedisFace {
 
   /** Starts publishing (replacing a running bridge). Never waits for Redis: an absent one is retried. */
   async connect(config: RedisConfig): Promise<RedisStatus> {
-    await this.bridge?.close();
+    await this.disconnect();
     this.bridge = new RedisBridge(config, this.sessions, this.scoring, this.opts);
     return this.status();
   }
 
   async disconnect(): Promise<RedisStatus> {
     const b = this.bridge;
+    if (b) this.base = this.flushCost();
     this.bridge = null;
     await b?.close();
     return this.status();
@@ -47,6 +50,17 @@ export class RedisFace {
     else sendJson(res, 200, this.status());
     return true;
   };
+
+  /** The running bridge's flush cost (bench/redis.ts); zeros when off. Kept across reconnects. */
+  flushCost(): { flushes: number; totalMs: number; maxMs: number } {
+    const c = this.bridge?.flushCost;
+    if (c) {
+      this.cost.flushes = this.base.flushes + c.flushes;
+      this.cost.totalMs = this.base.totalMs + c.totalMs;
+      this.cost.maxMs = Math.max(this.base.maxMs, c.maxMs);
+    }
+    return { ...this.cost };
+  }
 
   close(): Promise<RedisStatus> {
     return this.disconnect();
