@@ -1,10 +1,12 @@
 import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FREQUENCY_HZ } from '../shared/bins.ts';
 import { CloseCode, STREAM_PATHS } from '../shared/wire.ts';
 import { LOG_LEVELS, isLogLevel, setLogLevel } from './common/log.ts';
 import { DatasetError } from './dataset/errors.ts';
 import { Engine } from './playback/engine.ts';
+import { RecordingRefusal } from './recorder/errors.ts';
 import { ListenError, startServer } from './server.ts';
 import { openStudioWindow } from './studio/openStudioWindow.ts';
 import { StudioService } from './studio/studioService.ts';
@@ -17,6 +19,7 @@ Usage:
   phantomlink serve [--dataset FILE.nwb] [--host H] [--port P] [--preset default|full]
                     [--redis redis://[:PASS@]HOST:PORT[/DB] [--redis-sessions CODES|all] [--redis-prefix P]
                      [--redis-decoder STREAM[:NAME[:axes]]]…]
+                    [--record DIR | --recordings DIR]
   phantomlink decoder [--url ws://HOST:PORT/stream/binary/CODE] [--session CODE] [--train-s 120] …
                     the reference decoder: learns velocity from spikes, answers every packet
                     (phantomlink decoder --help for its options)
@@ -31,6 +34,10 @@ Options:
   --port P         port (default 8000; 0 picks a free one)
   --token T        access token clients must present (?token= or Authorization: Bearer);
                    required off loopback: generated and printed when not given
+  --record DIR     record every session (those playing and every one created later) into DIR,
+                   one folder per session run; unfinished recordings there are closed at start
+  --recordings DIR where recordings started from REST or the studio go
+                   (default ~/PhantomLink/recordings)
   --log-level L    structured JSON logs on stderr: silent, error, warn, info (default), debug
   --redis URL      also publish to Redis Streams in BRAND's conventions (binned_spikes …);
                    an absent Redis is retried with backoff, WebSocket streaming goes on
@@ -59,6 +66,8 @@ async function serve(argv: string[]): Promise<void> {
         preset: { type: 'string', default: 'default' },
         open: { type: 'boolean', default: false },
         token: { type: 'string' },
+        record: { type: 'string' },
+        recordings: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         redis: { type: 'string' },
         'redis-sessions': { type: 'string' },
@@ -78,6 +87,13 @@ async function serve(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port!) || port > 65535) fail(`--port must be an integer 0–65535 (got ${values.port})`, 2);
   if (values.preset !== 'default' && values.preset !== 'full') fail(`--preset must be default or full (got ${values.preset})`, 2);
+  if (values.record !== undefined && values.recordings !== undefined && resolve(values.record) !== resolve(values.recordings)) {
+    fail('give --record DIR (record every session into DIR) or --recordings DIR (where recordings go), not both', 2);
+  }
+  for (const opt of ['record', 'recordings'] as const) {
+    const v = values[opt];
+    if (v !== undefined && (v.trim() === '' || v.includes('\0'))) fail(`--${opt} needs a folder path`, 2);
+  }
   const level = values['log-level'];
   if (!isLogLevel(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${level})`, 2);
   setLogLevel(level);
@@ -101,10 +117,16 @@ async function serve(argv: string[]): Promise<void> {
   }
   let server;
   try {
-    server = await startServer(engine, { host: values.host, port, token: values.token, redis });
+    server = await startServer(engine, {
+      host: values.host,
+      port,
+      token: values.token,
+      redis,
+      recordings: { root: values.record ?? values.recordings, recordAll: values.record !== undefined },
+    });
   } catch (err) {
     engine.close();
-    if (err instanceof ListenError) fail(err.message);
+    if (err instanceof ListenError || err instanceof RecordingRefusal) fail(err.message);
     throw err;
   }
   server.attachStudio(new StudioService(engine, server));
@@ -134,6 +156,7 @@ async function serve(argv: string[]): Promise<void> {
       `  REST API:       ${server.url}/  ·  metrics ${server.url}/metrics`,
       `  studio (browser): ${server.url}/studio/${tokenQuery}`,
       ...redisLines(server.redis.status()),
+      `  recordings:     ${server.recordings.root}${values.record !== undefined ? '   (recording every session)' : ''}`,
       ...remoteLines(values.host!, server.port, server.token),
       '',
       'Press Ctrl+C to stop.',

@@ -17,6 +17,7 @@ import { mountStudioChannel, mountStudioPages } from './studio/browserHost.ts';
 import type { StudioChannel } from './studio/studioChannel.ts';
 import type { StudioService } from './studio/studioService.ts';
 import type { RedisConfig } from '../shared/redisConfig.ts';
+import { Recordings, defaultRecordingsRoot } from './recorder/recordings.ts';
 
 export { ListenError } from './http/listener.ts';
 
@@ -24,6 +25,8 @@ export interface ServerOptions extends ListenOptions {
   stream?: StreamEndpointOptions;
   /** Publish to Redis (BRAND's conventions) from the start; the studio can start it later too. */
   redis?: RedisConfig;
+  /** Where recordings go (default ~/PhantomLink/recordings) and whether every session is recorded. */
+  recordings?: { root?: string; recordAll?: boolean };
 }
 
 export interface RunningServer {
@@ -40,6 +43,8 @@ export interface RunningServer {
   readonly scoring: Scoring;
   /** The Redis Streams bridge (off unless configured). */
   readonly redis: RedisFace;
+  /** The recordings folder: start, stop, list, delete. */
+  readonly recordings: Recordings;
   wsUrl(path: string): string;
   /** Serves StudioApi to the browser host at ws://…/studio/channel (the UI is at /studio/). */
   attachStudio(service: StudioService): StudioChannel;
@@ -60,10 +65,14 @@ function exampleFiles() {
 
 /** Starts the HTTP + WebSocket server on the engine. Throws ListenError when it cannot listen. */
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
-  const listener = await HttpListener.start(opts);
   const scoring = new Scoring();
+  // Before listening: unfinished recordings are closed, and with recordAll a root that cannot be
+  // written is reported before anyone connects.
+  const recordings = new Recordings(opts.recordings?.root ?? defaultRecordingsRoot(), engine.sessions, scoring, { recordAll: opts.recordings?.recordAll });
+  await recordings.open();
+  const listener = await HttpListener.start(opts);
   const streams = new StreamEndpoint(engine.sessions, scoring, listener, opts.stream);
-  const rest = new RestFace(engine, listener, streams, scoring);
+  const rest = new RestFace(engine, listener, streams, scoring, recordings);
   const redis = new RedisFace(engine.sessions, scoring);
   if (opts.redis) await redis.connect(opts.redis);
   listener.onUpgrade(streams);
@@ -82,10 +91,12 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       studioService?.close();
       const redisClosed = redis.close();
       engine.close(reason);
+      // Sessions closed: every recording has its last lines; wait until they are on disk.
+      const recordingsStopped = recordings.stopAll();
       const httpClosed = listener.close();
       // A peer that never answers the closing handshake must not hold shutdown up.
       setTimeout(() => streams.terminateAll(), 2000).unref();
-      await Promise.all([clientsClosed, httpClosed, redisClosed]);
+      await Promise.all([clientsClosed, httpClosed, redisClosed, recordingsStopped]);
     })());
 
   return {
@@ -98,6 +109,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     metrics: rest.metrics,
     scoring,
     redis,
+    recordings,
     wsUrl: (path) => listener.wsUrl(path),
     attachStudio: (service) => {
       studioService = service;

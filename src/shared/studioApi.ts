@@ -76,6 +76,49 @@ export interface SessionSummary extends PlaybackInfo {
   clients: number;
   streamUrl: string;
   binaryStreamUrl: string;
+  /** The recording running on this session, if any (the record button's red dot and clock). */
+  recording: { id: string; startedAt: string } | null;
+}
+
+// ---------------------------------------------------------------- recordings
+
+/** recording: being written · complete · recovered: found unfinished at a start and closed · failed: stopped by an error. */
+export type RecordingState = 'recording' | 'complete' | 'recovered' | 'failed';
+
+/** A row of the recordings list. */
+export interface RecordingSummary {
+  /** The folder name: `<code>_<YYYYMMDD-HHMMSS>Z`. */
+  id: string;
+  sessionCode: string;
+  status: RecordingState;
+  /** Why it failed (disk full, folder removed…); null otherwise. */
+  error: string | null;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  stoppedAt: string | null;
+  /** Seconds recorded (so far, while recording). */
+  durationS: number;
+  dataset: { name: string; synthetic: boolean };
+  decoders: string[];
+  /** The best cumulative combined R² at the last score snapshot. */
+  best: { decoder: string; r2: number } | null;
+  counts: { packets: number; predictions: number; events: number };
+  sizeBytes: number;
+}
+
+/** One control or state event as recorded (events.jsonl). */
+export interface RecordedEvent {
+  t_ms: number;
+  kind: string;
+  position_s: number;
+  detail: Record<string, unknown>;
+}
+
+/** One recording opened in the studio: its events and each decoder's combined R² over time. */
+export interface RecordingDetail {
+  summary: RecordingSummary;
+  events: RecordedEvent[];
+  scores: Array<{ tMs: number; decoders: Array<{ name: string; r2: number | null; n: number; latencyP50Ms: number | null }> }>;
 }
 
 export interface ClientSummary {
@@ -356,6 +399,12 @@ export interface StudioCommandMap {
   redisConnect: { args: [config: RedisConfig]; result: RedisStatus };
   redisDisconnect: { args: []; result: RedisStatus };
   redisStatus: { args: []; result: RedisStatus };
+  /** Starts recording the session into a new folder of the recordings root. */
+  startRecording: { args: [code: string]; result: RecordingSummary };
+  stopRecording: { args: [code: string]; result: RecordingSummary };
+  listRecordings: { args: []; result: RecordingSummary[] };
+  getRecording: { args: [id: string]; result: RecordingDetail };
+  deleteRecording: { args: [id: string]; result: void };
 }
 
 /** Subscriptions: name → (argument tuple, event payload). */
@@ -372,6 +421,8 @@ export interface StudioEventMap {
   scoreboard: { args: [code: string]; event: Scoreboard };
   /** The Redis bridge's status, when it changes (checked a few times a second). */
   redis: { args: []; event: RedisStatus };
+  /** The recordings list, on every start, stop, failure or delete, and while any records. */
+  recordings: { args: []; event: RecordingSummary[] };
 }
 
 export type StudioCommand = keyof StudioCommandMap;
@@ -418,9 +469,14 @@ export const STUDIO_COMMANDS = [
   'redisConnect',
   'redisDisconnect',
   'redisStatus',
+  'startRecording',
+  'stopRecording',
+  'listRecordings',
+  'getRecording',
+  'deleteRecording',
 ] as const satisfies readonly StudioCommand[];
 
-export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard', 'redis'] as const satisfies readonly StudioEvent[];
+export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard', 'redis', 'recordings'] as const satisfies readonly StudioEvent[];
 
 // Compile-time check that the lists above name every command and event exactly.
 type Missing<A extends string, L extends readonly string[]> = Exclude<A, L[number]>;

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { decodeMsgpack } from '../../src/shared/codecs.ts';
@@ -19,7 +21,9 @@ export interface TestServer {
 
 export async function startTestServer(opts: { engine?: EngineOptions; server?: ServerOptions } = {}): Promise<TestServer> {
   const engine = await Engine.start({ cacheDir: TEST_CACHE_DIR, ...opts.engine });
-  const server = await startServer(engine, { port: 0, ...opts.server });
+  // Never the user's ~/PhantomLink/recordings: a test that records writes into a temp folder.
+  const recordings = opts.server?.recordings ?? { root: mkdtempSync(join(tmpdir(), 'phantomlink-test-recordings-')) };
+  const server = await startServer(engine, { port: 0, ...opts.server, recordings });
   return {
     engine,
     server,

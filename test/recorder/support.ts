@@ -1,11 +1,16 @@
 /**
+ * Helpers of the recorder and export tests.
+ *
  * One recorded run for the export tests: a real server streams the built-in recording, two
  * real ws decoders answer (one noisy on every axis, one velocity-only every other packet, with a
  * name no file system or HDF5 accepts as is), the session is paused, its scores reset, seeked and
  * resumed, and everything is written in the recording format by the test recorder.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventRecord, PacketRecord, PredictionRecord, RecordingManifest, ScoreRecord } from '../../src/main/recorder/format.ts';
+import { RECORDING_FILES } from '../../src/main/recorder/format.ts';
 import { expect } from 'vitest';
 import { recordSession } from '../helpers/recordSession.ts';
 import { api, sleep, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
@@ -101,4 +106,46 @@ export async function recordRun(dir: string, code: string, packets = 400, binMs 
   noisy.client.close();
   odd.client.close();
   return { server: t, dir, received, board };
+}
+
+// ------------------------------------------------------------------ the recorder's tests
+
+export const tempRoot = (label: string) => mkdtempSync(join(tmpdir(), `phantomlink-rec-${label}-`));
+
+/** Every complete line of a log, parsed; a partial last line (no "\n") is left out, as readers must. */
+export function readLog<T>(dir: string, name: Exclude<keyof typeof RECORDING_FILES, 'manifest'>): T[] {
+  const path = join(dir, RECORDING_FILES[name]);
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
+export interface ReadRecording {
+  manifest: RecordingManifest;
+  packets: PacketRecord[];
+  predictions: PredictionRecord[];
+  events: EventRecord[];
+  scores: ScoreRecord[];
+}
+
+export function readRecording(dir: string): ReadRecording {
+  return {
+    manifest: JSON.parse(readFileSync(join(dir, RECORDING_FILES.manifest), 'utf8')) as RecordingManifest,
+    packets: readLog(dir, 'packets'),
+    predictions: readLog(dir, 'predictions'),
+    events: readLog(dir, 'events'),
+    scores: readLog(dir, 'scores'),
+  };
+}
+
+export async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

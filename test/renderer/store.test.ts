@@ -67,6 +67,7 @@ function fakeHost() {
     perturbations: s.perturbations,
     streamUrl: `ws://h/stream/${s.code}`,
     binaryStreamUrl: `ws://h/stream/binary/${s.code}`,
+    recording: null,
   });
   const get = (code: string) => {
     const s = sessions.get(code);

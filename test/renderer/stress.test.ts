@@ -165,7 +165,7 @@ const snap = (code: string, more: Partial<PlaybackSnapshot> = {}): PlaybackSnaps
   ...more,
 });
 
-const summary = (s: PlaybackSnapshot): SessionSummary => ({ ...s, clients: 0, streamUrl: `ws://h/stream/${s.code}`, binaryStreamUrl: `ws://h/stream/binary/${s.code}` });
+const summary = (s: PlaybackSnapshot): SessionSummary => ({ ...s, clients: 0, streamUrl: `ws://h/stream/${s.code}`, binaryStreamUrl: `ws://h/stream/binary/${s.code}`, recording: null });
 
 /** A store whose state is set by hand (no engine): the components only read it. */
 function storeWith(sessions: PlaybackSnapshot[], selected: string): StudioStore {

@@ -16,7 +16,12 @@ export type ErrorCode =
   | 'settings_conflict'
   | 'unknown_trial'
   | 'unknown_target'
-  | 'empty_timeline';
+  | 'empty_timeline'
+  | 'invalid_recording_id'
+  | 'recording_not_found'
+  | 'recording_active'
+  | 'not_recording'
+  | 'recording_unavailable';
 
 export abstract class DomainError<C extends ErrorCode = ErrorCode> extends Error {
   constructor(

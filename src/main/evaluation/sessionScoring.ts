@@ -33,6 +33,24 @@ export const REFUSAL_REASONS: Partial<Record<PredictionOutcome, string>> = {
   unknown: 'sequence_number of a packet the session has not sent',
 };
 
+/**
+ * Sees every prediction a decoder sent, with what became of it (`invalid`: malformed, never
+ * joined): arrival and round-trip latency on the session clock (NaN when the sequence number was
+ * never sent or could not be read), the latency the decoder reported (NaN if none) and its values
+ * (NaN where absent; all NaN when invalid). Positional, so scoring allocates nothing per prediction.
+ */
+export type OutcomeListener = (
+  decoder: Decoder,
+  seq: number,
+  outcome: PredictionOutcome | 'invalid',
+  arrivalMs: number,
+  latencyMs: number,
+  reportedLatencyMs: number,
+  values: PredictedValues,
+) => void;
+
+const NO_VALUES: Readonly<PredictedValues> = Object.freeze({ x: NaN, y: NaN, vx: NaN, vy: NaN });
+
 let nextDecoderId = 1;
 let nextGeneratedName = 1;
 
@@ -62,6 +80,7 @@ export type PredictedValues = Record<Axis, number>;
 export class SessionScoring implements SessionSubscriber {
   private readonly decoders = new Map<string, Decoder>();
   private readonly predictionListeners = new Set<(decoder: Decoder, seq: number, values: PredictedValues) => void>();
+  private readonly outcomeListeners = new Set<OutcomeListener>();
   private attached = false;
   /** When the scores were last reset (Unix ms). */
   resetAt = Date.now();
@@ -90,6 +109,7 @@ export class SessionScoring implements SessionSubscriber {
       this.session.attach(this);
       this.attached = true;
     }
+    this.session.emit('decoder_connected', { decoder: decoder.name, version: decoder.version, endpoint: decoder.endpoint, address: decoder.address });
     return decoder;
   }
 
@@ -99,10 +119,11 @@ export class SessionScoring implements SessionSubscriber {
     if (version !== null) decoder.version = version;
   }
 
-  /** The connection closed: the row stays, marked disconnected. */
-  disconnect(decoder: Decoder): void {
+  /** The connection closed (with this close code and reason, when known): the row stays, marked disconnected. */
+  disconnect(decoder: Decoder, closed: { code: number; reason: string } | null = null): void {
     this.sweep(decoder, performance.now());
     decoder.connected = false;
+    this.session.emit('decoder_disconnected', { decoder: decoder.name, code: closed?.code ?? null, reason: closed?.reason ?? null });
     if (this.attached && ![...this.decoders.values()].some((d) => d.connected)) {
       this.session.detach(this);
       this.attached = false;
@@ -113,6 +134,19 @@ export class SessionScoring implements SessionSubscriber {
   onPrediction(listener: (decoder: Decoder, seq: number, values: PredictedValues) => void): () => void {
     this.predictionListeners.add(listener);
     return () => this.predictionListeners.delete(listener);
+  }
+
+  /** Every prediction with its outcome and latency, refused and invalid ones included (recordings). */
+  onOutcome(listener: OutcomeListener): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
+
+  /** A prediction that could not be read (wrong types, no axis): counted, never joined. */
+  refuseInvalid(decoder: Decoder, seq: number, arrivalMs: number): void {
+    decoder.scores.counts.predictions++;
+    decoder.scores.counts.invalid++;
+    this.tell(decoder, seq, 'invalid', arrivalMs, NaN, NO_VALUES);
   }
 
   get decoderCount(): number {
@@ -131,6 +165,19 @@ export class SessionScoring implements SessionSubscriber {
    * (Redis: our XADD).
    */
   predict(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number, sentAtMs?: number): PredictionOutcome {
+    const outcome = this.join(decoder, seq, values, reportedLatencyMs, arrivalMs, sentAtMs);
+    if (this.outcomeListeners.size > 0) this.tell(decoder, seq, outcome, arrivalMs, reportedLatencyMs, values, sentAtMs);
+    return outcome;
+  }
+
+  private tell(decoder: Decoder, seq: number, outcome: PredictionOutcome | 'invalid', arrivalMs: number, reportedMs: number, values: PredictedValues, sentAtMs?: number): void {
+    const log = this.session.sent;
+    const slot = Number.isSafeInteger(seq) ? log.slotOf(seq) : -1;
+    const latency = slot >= 0 && !log.isLost(slot) ? arrivalMs - (sentAtMs ?? log.sentAtMs(slot)) : NaN;
+    for (const l of this.outcomeListeners) l(decoder, seq, outcome, arrivalMs, latency, reportedMs, values);
+  }
+
+  private join(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number, sentAtMs?: number): PredictionOutcome {
     const s = decoder.scores;
     const c = s.counts;
     c.predictions++;
@@ -185,6 +232,7 @@ export class SessionScoring implements SessionSubscriber {
       if (d.connected) d.scores.reset(next);
       else this.decoders.delete(id);
     }
+    this.session.emit('scores_reset', { from_seq: next });
   }
 
   onPacket(): void {

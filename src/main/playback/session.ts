@@ -56,6 +56,38 @@ export interface SessionSubscriber {
   onMetadataChanged?(session: Session): void;
   /** The session is going away (deleted, evicted, server shutting down). */
   onSessionClosed?(code: number, reason: string): void;
+  /** A packet built and then dropped on purpose by the `loss` perturbation: nobody receives it. */
+  onLost?(seq: number, bin: number, trial: number | null): void;
+  /**
+   * An observer (a recorder) rather than a consumer: it does not keep an idle session from
+   * expiring or being evicted, as a connected client or the studio window does.
+   */
+  readonly passive?: boolean;
+}
+
+/**
+ * A control or state change of a session, as recordings log it: transport, filters, dataset,
+ * stress, and (emitted by evaluation) scores reset and decoders coming and going.
+ */
+export type SessionEventKind =
+  | 'play'
+  | 'pause'
+  | 'seek'
+  | 'speed'
+  | 'loop'
+  | 'filters'
+  | 'dataset'
+  | 'perturbations'
+  | 'scores_reset'
+  | 'decoder_connected'
+  | 'decoder_disconnected'
+  | 'session_closed';
+
+export interface SessionEvent {
+  kind: SessionEventKind;
+  /** Session-timeline seconds when it happened. */
+  position_s: number;
+  detail: Record<string, unknown>;
 }
 
 /** What a session is, fixed when it is created. */
@@ -145,6 +177,7 @@ export class Session {
   private readonly onLateness: SessionOptions['onLateness'];
   private readonly subscribers = new Set<SessionSubscriber>();
   private readonly stateListeners = new Set<(s: PlaybackState) => void>();
+  private readonly eventListeners = new Set<(e: SessionEvent) => void>();
   private closed = false;
   private perturber: Perturber | null = null;
   private readonly held: HeldPackets;
@@ -210,8 +243,11 @@ export class Session {
     return out;
   }
 
+  /** Subscribers that keep the session alive (clients, the studio window): not passive observers. */
   get subscriberCount(): number {
-    return this.subscribers.size;
+    let n = 0;
+    for (const s of this.subscribers) if (!s.passive) n++;
+    return n;
   }
 
   get clockReanchors(): number {
@@ -238,12 +274,29 @@ export class Session {
     return () => this.stateListeners.delete(listener);
   }
 
+  /**
+   * Control and state changes, one event each (recordings log them). One hook for every face:
+   * the transport methods below emit here, and evaluation emits scoring events through `emit`.
+   */
+  onEvent(listener: (e: SessionEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Tells every event listener; `position_s` is where the timeline is now. */
+  emit(kind: SessionEventKind, detail: Record<string, unknown> = {}): void {
+    if (this.eventListeners.size === 0) return;
+    const e: SessionEvent = { kind, position_s: binStartSeconds(this.cursor, this.stream.binUs), detail };
+    for (const l of this.eventListeners) l(e);
+  }
+
   play(): void {
     if (this.status === 'playing' || this.closed) return;
     if (this.status === 'ended') this.cursor = 0;
     this.status = 'playing';
     this.clock.start(); // a new run: the next packet is due now, never a burst of missed ones
     this.changed();
+    this.emit('play');
   }
 
   pause(): void {
@@ -251,6 +304,7 @@ export class Session {
     this.clock.stop();
     this.status = 'paused';
     this.changed();
+    this.emit('pause');
   }
 
   /** Pause and rewind to the start of the timeline. */
@@ -259,6 +313,7 @@ export class Session {
     this.status = 'paused';
     this.cursor = 0;
     this.changed();
+    this.emit('pause', { rewind: true });
   }
 
   /** Moves to `seconds` into the session timeline; the next packet plays from there. */
@@ -271,6 +326,7 @@ export class Session {
     this.cursor = pos;
     if (this.status === 'ended') this.status = 'paused';
     this.changed();
+    this.emit('seek', { to_s: seconds });
   }
 
   setSpeed(speed: number): void {
@@ -278,11 +334,13 @@ export class Session {
     this.speed = speed;
     this.clock.setSpeed(speed);
     this.changed();
+    this.emit('speed', { speed });
   }
 
   setLoop(loop: boolean): void {
     this.loop = loop;
     this.changed();
+    this.emit('loop', { loop });
   }
 
   /**
@@ -297,6 +355,7 @@ export class Session {
     if (this.status === 'ended') this.status = 'paused';
     for (const s of this.subscribers) s.onMetadataChanged?.(this);
     this.changed();
+    this.emit('filters', { filters: { ...this._filters } });
   }
 
   /**
@@ -307,6 +366,7 @@ export class Session {
     this.perturber = this.makePerturber(checkPerturbations(p));
     for (const s of this.subscribers) s.onMetadataChanged?.(this);
     this.changed();
+    this.emit('perturbations', { perturbations: this.perturbations });
   }
 
   get perturbations(): Perturbations | null {
@@ -348,6 +408,8 @@ export class Session {
     if (this.cursor >= timeline.length) this.cursor = 0;
     for (const s of this.subscribers) s.onMetadataChanged?.(this);
     this.changed();
+    const p = dataset.provenance;
+    this.emit('dataset', { path: p.path, name: p.name, synthetic: p.synthetic, filters: { ...this._filters } });
   }
 
   state(): PlaybackState {
@@ -391,10 +453,17 @@ export class Session {
     this.closed = true;
     this.clock.stop();
     this.held.clear();
+    this.emit('session_closed', { code, reason });
     const subs = [...this.subscribers];
     this.subscribers.clear();
     for (const s of subs) s.onSessionClosed?.(code, reason);
     this.stateListeners.clear();
+    this.eventListeners.clear();
+  }
+
+  /** The session clock's now (monotonic ms): what send times and latencies are measured on. */
+  now(): number {
+    return this.clock.now();
   }
 
   get isClosed(): boolean {
@@ -434,6 +503,7 @@ export class Session {
     const fate = this.perturber?.apply(packet, seq);
     if (fate?.lost) {
       this.sent.recordLost(seq);
+      for (const s of this.subscribers) s.onLost?.(seq, bin, packet.trial_id);
       this.recordLateness(tick.dueMs);
       if (last) this.end();
       return;
@@ -462,5 +532,6 @@ export class Session {
     this.clock.stop();
     this.status = 'ended';
     this.changed();
+    this.emit('pause', { ended: true });
   }
 }

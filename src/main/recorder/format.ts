@@ -64,10 +64,13 @@ export interface RecordingManifest {
   /** Perturbations in force when recording started (changes are events). */
   perturbations: Perturbations | null;
   app: { name: string; version: string; commit: string | null };
-  host: { hostname: string; platform: string; node: string };
+  /** `pid` (added): the writing process, so a second server on the same folder never "recovers" a live recording. */
+  host: { hostname: string; platform: string; node: string; pid?: number };
   /** Every decoder seen during the recording (name, version, endpoint). */
   decoders: { name: string; version: string | null; endpoint: string }[];
   counts: { packets: number; predictions: number; events: number };
+  /** Added: the best cumulative combined R² in the last score snapshot, for lists (null: none yet). */
+  best_score?: { decoder: string; r2: number } | null;
 }
 
 /**

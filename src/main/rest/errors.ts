@@ -14,6 +14,11 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unknown_trial: 404,
   unknown_target: 404,
   empty_timeline: 409,
+  invalid_recording_id: 400,
+  recording_not_found: 404,
+  recording_active: 409,
+  not_recording: 409,
+  recording_unavailable: 503,
 };
 
 /**

@@ -1,5 +1,5 @@
 /** Sessions, clients, trials, scores and the dataset as REST shows them (snake_case, like the wire). */
-import type { AxisScore, DecoderSummary, LatencySummary, Scoreboard, ScoreSet } from '../../shared/studioApi.ts';
+import type { AxisScore, DecoderSummary, LatencySummary, RecordingSummary, Scoreboard, ScoreSet } from '../../shared/studioApi.ts';
 import { streamPath } from '../../shared/wire.ts';
 import type { Dataset, Trial } from '../dataset/types.ts';
 import { datasetMetadata } from '../playback/metadata.ts';
@@ -107,5 +107,23 @@ export function scoreboardJson(b: Omit<Scoreboard, 'referenceDecoder'>) {
     reset_at: new Date(b.resetAt).toISOString(),
     metrics: 'R² as sklearn r2_score per axis; r2_combined as r2_score(multioutput="variance_weighted"); latency = arrival − send on the server clock',
     decoders: b.decoders.map(decoderJson),
+  };
+}
+
+/** A recordings-list row, in REST's snake_case. */
+export function recordingJson(r: RecordingSummary) {
+  return {
+    id: r.id,
+    session_code: r.sessionCode,
+    status: r.status,
+    error: r.error,
+    started_at: r.startedAt,
+    stopped_at: r.stoppedAt,
+    duration_s: r.durationS,
+    dataset: r.dataset,
+    decoders: r.decoders,
+    best_score: r.best,
+    counts: r.counts,
+    size_bytes: r.sizeBytes,
   };
 }

@@ -12,9 +12,11 @@ import { toHttpError } from './errors.ts';
 import type { MetricsCollector } from './metrics.ts';
 import { datasetJson, playbackJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
+import type { RecordingService } from '../../shared/recordings.ts';
+import { recordingJson } from './projections.ts';
 
 /** The REST API, on the original Python server's paths so existing scripts keep working. */
-export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector, scoring: Scoring): Router {
+export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector, scoring: Scoring, recordings: RecordingService): Router {
   const r = new Router(toHttpError);
   const sessions = engine.sessions;
 
@@ -52,6 +54,8 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
       control: 'POST /api/control/{session_code}/pause|resume|stop|seek|speed|loop, GET /api/control/{session_code}/position',
       health: 'GET /health',
       metrics: 'GET /metrics',
+      recording: 'POST|DELETE /api/sessions/{session_code}/recording (start, stop recording the session)',
+      recordings: `GET /api/recordings, GET|DELETE /api/recordings/{id} (folders in ${recordings.root})`,
     },
   }));
   r.on('GET', '/health', () => ({
@@ -108,6 +112,24 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
     const clients = s.clientCount;
     sessions.delete(s.code);
     return { message: `session ${s.code} deleted`, session_code: s.code, clients_closed: clients };
+  });
+  r.on('POST', '/api/sessions/:code/recording', async (ctx) => {
+    const extra = Object.keys(ctx.body);
+    if (extra.length) throw new ParamError(`POST …/recording takes no fields (got ${extra.slice(0, 5).join(', ')})`);
+    return new Created({ recording: recordingJson(await recordings.start(sessions.require(ctx.params.code).code)), root: recordings.root });
+  });
+  r.on('DELETE', '/api/sessions/:code/recording', async (ctx) => ({ recording: recordingJson(await recordings.stop(sessions.require(ctx.params.code).code)) }));
+  r.on('GET', '/api/recordings', async () => {
+    const list = (await recordings.list()).map(recordingJson);
+    return { recordings: list, count: list.length, root: recordings.root };
+  });
+  r.on('GET', '/api/recordings/:id', async (ctx) => {
+    const rec = await recordings.get(ctx.params.id);
+    return { recording: recordingJson(rec.summary), manifest: rec.manifest, events: rec.events, scores: rec.scores };
+  });
+  r.on('DELETE', '/api/recordings/:id', async (ctx) => {
+    await recordings.delete(ctx.params.id);
+    return { message: `recording ${ctx.params.id} deleted`, id: ctx.params.id };
   });
   r.on('POST', '/api/sessions/cleanup', (ctx) => {
     const get = fieldGetter(ctx.body, ctx.url.searchParams);

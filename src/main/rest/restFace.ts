@@ -2,6 +2,7 @@ import type { RequestHandler, WsUrls } from '../http/listener.ts';
 import type { Router } from '../http/router.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import type { Engine } from '../playback/engine.ts';
+import type { RecordingService } from '../../shared/recordings.ts';
 import { MetricsCollector, type StreamStats } from './metrics.ts';
 import { PrometheusMetrics } from './prometheus.ts';
 import { restApi } from './restApi.ts';
@@ -22,10 +23,10 @@ export class RestFace {
   readonly prometheus: PrometheusMetrics;
   private readonly api: Router;
 
-  constructor(engine: Engine, urls: WsUrls, streams: StreamStats, scoring: Scoring) {
+  constructor(engine: Engine, urls: WsUrls, streams: StreamStats, scoring: Scoring, recordings: RecordingService) {
     this.metrics = new MetricsCollector(engine, streams, scoring);
     this.prometheus = new PrometheusMetrics(engine, streams, scoring);
-    this.api = restApi(engine, urls, this.metrics, scoring);
+    this.api = restApi(engine, urls, this.metrics, scoring, recordings);
     engine.sessions.latenessListener = (s, ms) => this.prometheus.observeLateness(s, ms);
   }
 

@@ -128,8 +128,8 @@ export class DecoderLink {
     const decoder = this.decoder ?? this.register();
     const p = parsePrediction(m);
     if ('problem' in p) {
-      decoder.scores.counts.predictions++;
-      decoder.scores.counts.invalid++;
+      const seq = m.sequence_number;
+      this.scoring.refuseInvalid(decoder, typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : -1, arrivalMs);
       return this.refuse(p.problem);
     }
     const outcome = this.scoring.predict(decoder, p.seq, p.values, p.reportedMs, arrivalMs);
@@ -137,11 +137,11 @@ export class DecoderLink {
     if (why) this.refuse(`${why} (sequence_number ${p.seq})`);
   }
 
-  /** The connection closed: the decoder's row stays, disconnected. */
-  close(): void {
+  /** The connection closed (close code and reason as the endpoint saw them): the decoder's row stays, disconnected. */
+  close(closed: { code: number; reason: string } | null = null): void {
     if (this.reportTimer) clearTimeout(this.reportTimer);
     this.reportTimer = null;
-    if (this.decoder) this.scoring.disconnect(this.decoder);
+    if (this.decoder) this.scoring.disconnect(this.decoder, closed);
   }
 
   private register(): Decoder {

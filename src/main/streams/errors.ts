@@ -17,6 +17,11 @@ const REFUSAL: Record<ErrorCode, { close: number; code?: string }> = {
   unknown_trial: { close: CloseCode.NotFound },
   unknown_target: { close: CloseCode.NotFound },
   empty_timeline: { close: CloseCode.NotFound },
+  invalid_recording_id: { close: CloseCode.InvalidRequest },
+  recording_not_found: { close: CloseCode.NotFound },
+  recording_active: { close: CloseCode.FilterConflict },
+  not_recording: { close: CloseCode.FilterConflict },
+  recording_unavailable: { close: 1011 },
 };
 
 /** The close code and error message code for a refusal; null for anything that is not one (a bug). */

@@ -222,7 +222,6 @@ export class StreamEndpoint implements UpgradeRoute {
     ws.on('close', (code, reason) => {
       this.clients.delete(client);
       session.detach(client);
-      client.link.close();
       const by = client.closedByServer ? 'server' : 'client';
       this.recentCloses.push({
         id: client.id,
@@ -238,6 +237,7 @@ export class StreamEndpoint implements UpgradeRoute {
       });
       if (this.recentCloses.length > RECENT_CLOSES) this.recentCloses.shift();
       const closed = this.recentCloses[this.recentCloses.length - 1];
+      client.link.close({ code: closed.code, reason: closed.reason });
       (closed.by === 'server' && closed.code !== 1001 ? log.warn : log.info)('client_closed', { client: closed.id, session: closed.session, endpoint: closed.endpoint, code: closed.code, reason: closed.reason, by: closed.by, packets_sent: closed.packets_sent, drops: closed.drops });
     });
   }

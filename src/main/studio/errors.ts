@@ -25,6 +25,11 @@ const STUDIO_CODE: Record<ErrorCode, string> = {
   unknown_trial: 'unknown_trial',
   unknown_target: 'unknown_target',
   empty_timeline: 'empty_timeline',
+  invalid_recording_id: 'invalid_recording_id',
+  recording_not_found: 'recording_not_found',
+  recording_active: 'recording_active',
+  not_recording: 'not_recording',
+  recording_unavailable: 'recording_unavailable',
 };
 
 /**

@@ -4,10 +4,12 @@ import type {
   DatasetSummary,
   PlaybackInfo,
   PlaybackSnapshot,
+  RecordingDetail,
   SessionSummary,
   TargetSummary,
   TrialSummary,
 } from '../../shared/studioApi.ts';
+import type { StoredRecording } from '../../shared/recordings.ts';
 import { streamPath } from '../../shared/wire.ts';
 import type { Dataset } from '../dataset/types.ts';
 import type { WsUrls } from '../http/listener.ts';
@@ -79,12 +81,25 @@ export function playbackSnapshot(s: Session): PlaybackSnapshot {
   return { ...playbackInfo(s), trialStartsS: s.trialStartsSeconds() };
 }
 
-export function sessionSummary(s: Session, urls: WsUrls): SessionSummary {
+export function sessionSummary(s: Session, urls: WsUrls, recording: SessionSummary['recording'] = null): SessionSummary {
   return {
     ...playbackInfo(s),
     clients: s.clientCount,
     streamUrl: urls.wsUrl(streamPath(s.code, 'json')),
     binaryStreamUrl: urls.wsUrl(streamPath(s.code, 'binary')),
+    recording,
+  };
+}
+
+/** A stored recording for the studio: its events, and each decoder's combined R² at every snapshot. */
+export function recordingDetail(r: StoredRecording): RecordingDetail {
+  return {
+    summary: r.summary,
+    events: r.events,
+    scores: r.scores.map((s) => ({
+      tMs: s.t_ms,
+      decoders: (s.decoders ?? []).map((d) => ({ name: d.name, r2: d.cumulative?.r2 ?? null, n: d.cumulative?.n ?? 0, latencyP50Ms: d.latency?.p50Ms ?? null })),
+    })),
   };
 }
 

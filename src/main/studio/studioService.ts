@@ -26,9 +26,10 @@ import { StudioError, toStudioError } from './errors.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import { StudioPacketFeed } from './packetFeed.ts';
 import { ReferenceDecoders } from './referenceDecoders.ts';
-import { clientSummaries, datasetSummary, playbackSnapshot, sessionSummary, targetSummaries, trialSummaries } from './projections.ts';
+import { clientSummaries, datasetSummary, playbackSnapshot, recordingDetail, sessionSummary, targetSummaries, trialSummaries } from './projections.ts';
 import type { RecentFiles } from './recentFiles.ts';
 import { validateCommandArgs, validateEventArgs } from './validate.ts';
+import type { RecordingService } from '../../shared/recordings.ts';
 
 /** What the studio needs of the server: where it listens (status bar, stream URLs) and the live scores. */
 export interface StudioServer extends WsUrls {
@@ -39,6 +40,7 @@ export interface StudioServer extends WsUrls {
   readonly scoring: Scoring;
   /** The Redis bridge, where the host has one. */
   readonly redis?: RedisControl;
+  readonly recordings: RecordingService;
 }
 
 /** What the studio needs of the Redis face (the face itself is the server's to mount). */
@@ -93,8 +95,10 @@ export class StudioService {
       await this.effects.recent?.add(ds.provenance.path);
       return datasetSummary(ds);
     };
+    const recordings = server.recordings;
+    const summaries = () => sessions.list().map((s) => sessionSummary(s, server, recordings.activeOn(s.code)));
     this.handlers = {
-      listSessions: () => sessions.list().map((s) => sessionSummary(s, server)),
+      listSessions: summaries,
       createSession: (req) => {
         const s = sessions.create(req.code || sessions.unusedCode(), req.filters, {
           speed: req.speed,
@@ -105,7 +109,7 @@ export class StudioService {
           bin_ms: req.binMs,
           perturbations: req.perturbations,
         });
-        return sessionSummary(s, server);
+        return sessionSummary(s, server, recordings.activeOn(s.code));
       },
       deleteSession: (code) => {
         sessions.require(code);
@@ -140,6 +144,11 @@ export class StudioService {
       redisConnect: (config) => (server.redis ? server.redis.connect(config) : REDIS_OFF),
       redisDisconnect: () => (server.redis ? server.redis.disconnect() : REDIS_OFF),
       redisStatus: () => server.redis?.status() ?? REDIS_OFF,
+      startRecording: (code) => recordings.start(sessions.require(code).code),
+      stopRecording: (code) => recordings.stop(sessions.require(code).code),
+      listRecordings: () => recordings.list(),
+      getRecording: async (id) => recordingDetail(await recordings.get(id)),
+      deleteRecording: (id) => recordings.delete(id),
       serverInfo: () => ({
         httpUrl: server.url,
         wsUrl: server.url.replace(/^http/, 'ws'),
@@ -189,8 +198,18 @@ export class StudioService {
     const sessions = this.engine.sessions;
     const emitAny = emit as (p: unknown) => void;
     switch (event) {
-      case 'sessions':
-        return this.poll(() => sessions.list().map((s) => sessionSummary(s, this.server)), emitAny);
+      case 'sessions': {
+        const read = () => sessions.list().map((s) => sessionSummary(s, this.server, this.server.recordings.activeOn(s.code)));
+        const stopPoll = this.poll(read, emitAny);
+        // A recording starting or failing shows at once (the record button), not at the next poll.
+        const off = this.server.recordings.onChange(() => emitAny(read()));
+        return () => {
+          stopPoll();
+          off();
+        };
+      }
+      case 'recordings':
+        return this.watchRecordings(emitAny);
       case 'clients':
         return this.poll(() => clientSummaries(sessions.list()), emitAny);
       case 'metrics':
@@ -260,6 +279,46 @@ export class StudioService {
         return this.poll(() => this.server.redis?.status() ?? REDIS_OFF, emitAny, 500);
     }
     throw new StudioError('unknown_event', `unknown studio event ${describeValue(event)}`);
+  }
+
+  /**
+   * The recordings list: at once, on every change (start, stop, failure, delete), and every
+   * second while one records (its duration and size grow). Reads never overlap.
+   */
+  private watchRecordings(emit: (list: unknown) => void): Unsubscribe {
+    const recordings = this.server.recordings;
+    let closed = false;
+    let reading = false;
+    let again = false;
+    let last = '';
+    const read = async () => {
+      if (reading) return void (again = true);
+      reading = true;
+      try {
+        do {
+          again = false;
+          const list = await recordings.list().catch(() => null);
+          if (closed || !list) break;
+          const json = JSON.stringify(list);
+          if (json !== last) {
+            last = json;
+            emit(list);
+          }
+        } while (again && !closed);
+      } finally {
+        reading = false;
+      }
+    };
+    void read();
+    const off = recordings.onChange(() => void read());
+    const timer = setInterval(() => {
+      if (last.includes('"status":"recording"')) void read();
+    }, 1000);
+    return () => {
+      closed = true;
+      off();
+      clearInterval(timer);
+    };
   }
 
   /** Stops what the studio started (reference decoders); the server closes the rest. */

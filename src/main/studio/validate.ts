@@ -47,6 +47,11 @@ const path: Check<string> = (v, name) => {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 4096 || v.includes('\0')) throw new ParamError(`${name} must be a file path, got ${show(v)}`);
   return v;
 };
+/** Only its type here: what an id may look like is the recorder's one rule (recorder/ids.ts). */
+const recordingId: Check<string> = (v, name) => {
+  if (typeof v !== 'string') throw new ParamError(`${name} must be a recording id (a folder name like "demo_20261206-161502Z"), got ${show(v)}`);
+  return v;
+};
 const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
   if (typeof v !== 'string' || !(EVALUATION_WINDOWS as readonly string[]).includes(v)) {
     throw new ParamError(`${name} must be one of ${EVALUATION_WINDOWS.join(', ')}, got ${show(v)}`);
@@ -115,6 +120,11 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   redisConnect: [redisConfig],
   redisDisconnect: [],
   redisStatus: [],
+  startRecording: [code],
+  stopRecording: [code],
+  listRecordings: [],
+  getRecording: [recordingId],
+  deleteRecording: [recordingId],
 };
 
 const eventChecks: ArgChecks<StudioEventMap> = {
@@ -127,6 +137,7 @@ const eventChecks: ArgChecks<StudioEventMap> = {
   presentation: [],
   scoreboard: [code],
   redis: [],
+  recordings: [],
 };
 
 function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {

@@ -17,7 +17,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMcMazeNwb } from '../nwbWriter.ts';
 import { generateMcMazeLike } from './model.ts';
-import { assertValidPreset, assertValidSeed, MODEL_VERSION, SYNTHETIC_PRESETS, type SyntheticPreset } from './presets.ts';
+import { assertValidPreset, assertValidSeed, isSyntheticPreset, MODEL_VERSION, SYNTHETIC_PRESETS, type SyntheticPreset } from './presets.ts';
 
 export type { SyntheticPreset } from './presets.ts';
 
@@ -79,4 +79,18 @@ function isUsableCache(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+const CACHE_NAME = /^mc_maze-synthetic-([a-z]+)-seed(\d{1,10})-model-v\d+\.nwb$/;
+
+/**
+ * The preset and seed a built-in recording was generated from, read back from its cache file
+ * name (see builtinCacheFileName); null for any other file. What recordings name instead of a
+ * hash: the same preset and seed regenerate the same file.
+ */
+export function builtinOrigin(path: string): { preset: SyntheticPreset; seed: number } | null {
+  const m = CACHE_NAME.exec(path.split(/[\\/]/).pop() ?? '');
+  if (!m || !isSyntheticPreset(m[1])) return null;
+  const seed = Number(m[2]);
+  return seed <= 0xffffffff ? { preset: m[1], seed } : null;
 }

@@ -1,0 +1,121 @@
+/**
+ * What a recorder collects between flushes, in typed columns: the tick and the prediction path
+ * write a few numbers and allocate nothing; the lines are made on the flush timer (`drain`).
+ * Columns grow by doubling when a flush interval holds more than they can (20× speed at 200 Hz).
+ */
+import { AXES } from '../../shared/wire.ts';
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** PacketRecord lines: seq, bin, t_ms, trial (-1: none), lost. */
+export class PacketColumns {
+  private seq = new Float64Array(1024);
+  private bin = new Int32Array(1024);
+  private t = new Float64Array(1024);
+  private trial = new Int32Array(1024);
+  private lost = new Uint8Array(1024);
+  length = 0;
+  /** Lines drained so far. */
+  total = 0;
+  /** t_ms of the latest packet. */
+  lastT = 0;
+
+  push(seq: number, bin: number, tMs: number, trial: number | null, lost: boolean): void {
+    if (this.length === this.seq.length) {
+      this.seq = grow(this.seq);
+      this.bin = grow(this.bin);
+      this.t = grow(this.t);
+      this.trial = grow(this.trial);
+      this.lost = grow(this.lost);
+    }
+    const i = this.length++;
+    this.seq[i] = seq;
+    this.bin[i] = bin;
+    this.t[i] = tMs;
+    this.trial[i] = trial ?? -1;
+    this.lost[i] = lost ? 1 : 0;
+    this.lastT = tMs;
+  }
+
+  drain(): string {
+    let out = '';
+    for (let i = 0; i < this.length; i++) {
+      const trial = this.trial[i] < 0 ? 'null' : String(this.trial[i]);
+      out += `{"seq":${this.seq[i]},"bin":${this.bin[i]},"t_ms":${round3(this.t[i])},"trial":${trial}${this.lost[i] ? ',"lost":true' : ''}}\n`;
+    }
+    this.total += this.length;
+    this.length = 0;
+    return out;
+  }
+}
+
+export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
+export type RecordedOutcome = (typeof OUTCOMES)[number];
+const OUTCOME_CODE: Record<RecordedOutcome, number> = { scored: 0, late: 1, duplicate: 2, stale: 3, unknown: 4, invalid: 5 };
+
+/** PredictionRecord lines; decoders by index into `names` (their name when they answered). */
+export class PredictionColumns {
+  readonly names: string[] = [];
+  private decoder = new Int32Array(1024);
+  private seq = new Float64Array(1024);
+  private t = new Float64Array(1024);
+  private latency = new Float64Array(1024);
+  private reported = new Float64Array(1024);
+  /** x, y, vx, vy per prediction (AXES order), NaN where absent. */
+  private values = new Float64Array(1024 * 4);
+  private outcome = new Uint8Array(1024);
+  length = 0;
+  total = 0;
+  lastT = 0;
+
+  /** The index of a decoder name (a handful per session: a linear search is the fastest). */
+  nameIndex(name: string): number {
+    const i = this.names.indexOf(name);
+    return i >= 0 ? i : this.names.push(name) - 1;
+  }
+
+  push(decoder: number, seq: number, outcome: RecordedOutcome, tMs: number, latencyMs: number, reportedMs: number, v: Readonly<Record<(typeof AXES)[number], number>>): void {
+    if (this.length === this.seq.length) {
+      this.decoder = grow(this.decoder);
+      this.seq = grow(this.seq);
+      this.t = grow(this.t);
+      this.latency = grow(this.latency);
+      this.reported = grow(this.reported);
+      this.values = grow(this.values);
+      this.outcome = grow(this.outcome);
+    }
+    const i = this.length++;
+    this.decoder[i] = decoder;
+    this.seq[i] = seq;
+    this.t[i] = tMs;
+    this.latency[i] = latencyMs;
+    this.reported[i] = reportedMs;
+    this.outcome[i] = OUTCOME_CODE[outcome];
+    for (let a = 0; a < AXES.length; a++) this.values[i * 4 + a] = v[AXES[a]];
+    this.lastT = tMs;
+  }
+
+  drain(): string {
+    let out = '';
+    const num = (v: number) => (Number.isFinite(v) ? String(round3(v)) : 'null');
+    for (let i = 0; i < this.length; i++) {
+      let values = '';
+      for (let a = 0; a < AXES.length; a++) {
+        const v = this.values[i * 4 + a];
+        if (Number.isFinite(v)) values += `${values ? ',' : ''}"${AXES[a]}":${v}`;
+      }
+      out +=
+        `{"decoder":${JSON.stringify(this.names[this.decoder[i]])},"seq":${this.seq[i]},"t_ms":${round3(this.t[i])},` +
+        `"latency_ms":${num(this.latency[i])},"reported_latency_ms":${num(this.reported[i])},"values":{${values}},"outcome":"${OUTCOMES[this.outcome[i]]}"}\n`;
+    }
+    this.total += this.length;
+    this.length = 0;
+    return out;
+  }
+}
