@@ -4,6 +4,7 @@
  * read back as the exporter will read it and checked against what the clients saw and sent.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_VERSION } from '../../src/main/common/version.ts';
@@ -172,7 +173,8 @@ describe('recording a session', () => {
     const list = await api(t.http, 'GET', '/api/recordings');
     const row = list.body.recordings.find((r: any) => r.id === id);
     expect(row).toMatchObject({ session_code: code, status: 'complete', dataset: { synthetic: true }, counts: rec.manifest.counts });
-    expect(row.size_bytes).toBeGreaterThan(1000);
+    const onDisk = readdirSync(join(root, id)).reduce((n, f) => n + statSync(join(root, id, f)).size, 0);
+    expect(row.size_bytes).toBe(onDisk);
     const detail = await api(t.http, 'GET', `/api/recordings/${id}`);
     expect(detail.body.events.length).toBe(rec.events.length);
     expect(detail.body.manifest.id).toBe(id);

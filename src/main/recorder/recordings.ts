@@ -223,16 +223,15 @@ export class Recordings implements RecordingService {
   }
 
   private async summaryOf(m: RecordingManifest, live?: Recorder): Promise<RecordingSummary> {
-    let size = 0;
-    await Promise.all(
-      Object.values(RECORDING_FILES).map(async (f) => {
-        try {
-          size += (await stat(join(this.root, m.id, f))).size;
-        } catch {
-          /* not written (yet) */
-        }
-      }),
+    const sizes = await Promise.all(
+      Object.values(RECORDING_FILES).map((f) =>
+        stat(join(this.root, m.id, f)).then(
+          (st) => st.size,
+          () => 0, // not written (yet)
+        ),
+      ),
     );
+    const size = sizes.reduce((a, b) => a + b, 0);
     const recording = live?.status === 'recording';
     return {
       id: m.id,

@@ -9,6 +9,7 @@ import { RedisPanel } from './components/RedisPanel.tsx';
 import { DecodersPanel } from './components/DecodersPanel.tsx';
 import { Plots } from './components/Plots.tsx';
 import { Readouts } from './components/Readouts.tsx';
+import { RecordingsPanel } from './components/RecordingsPanel.tsx';
 import { SessionsPanel } from './components/SessionsPanel.tsx';
 import { StressPanel } from './components/StressPanel.tsx';
 import { Transport } from './components/Transport.tsx';
@@ -33,6 +34,7 @@ export function App() {
         <SessionsPanel />
         <StressPanel />
         <TrialsPanel />
+        <RecordingsPanel />
       </aside>
       <div className="stage">
         <Transport />

@@ -11,6 +11,7 @@ import './styles/panels.css';
 import './styles/plots.css';
 import './styles/decoders.css';
 import './styles/stress.css';
+import './styles/recordings.css';
 import './styles/presentation.css';
 import { App } from './App.tsx';
 import { selectHost } from './host/index.ts';

@@ -14,6 +14,7 @@ import { stressTooltip } from '../data/stress.ts';
 import { binMsOf, packetRateHz } from '../data/timeline.ts';
 import { useStore, useStudio } from '../state/hooks.ts';
 import { StreamUrls } from './StreamUrls.tsx';
+import { RecordButton } from './RecordingsPanel.tsx';
 
 /**
  * The panel is split so that the session updates (twice a second while playing) re-render only
@@ -179,6 +180,7 @@ function SessionItem({ s, selected }: { s: SessionSummary; selected: boolean }) 
       <span className={`session-filters${hasFilters(s.filters) ? ' has' : ''}`} title={s.evaluate ? `scored on ${EVALUATE_LABELS[s.evaluate]}` : undefined}>
         {describeFilters(s.filters)}
       </span>
+      <RecordButton code={s.code} recording={s.recording} />
       <button
         type="button"
         className={`session-delete${confirm ? ' confirm' : ''}`}

@@ -16,6 +16,8 @@ import type {
   MetricsSummary,
   PacketBatch,
   PlaybackSnapshot,
+  RecordingDetail,
+  RecordingSummary,
   ReferenceDecoderStatus,
   Scoreboard,
   ServerInfo,
@@ -32,6 +34,7 @@ import { nextSpeedPreset } from '../data/keys.ts';
 import { binMsOf, clampSeek } from '../data/timeline.ts';
 import type { HostKind, StudioHost } from '../host/index.ts';
 import { LivePipeline } from './livePipeline.ts';
+import { newlyFailed } from '../data/recordings.ts';
 import { ERROR_TOAST_MS, INFO_TOAST_MS, withToast, type Toast } from './toasts.ts';
 
 export type { Toast } from './toasts.ts';
@@ -82,6 +85,11 @@ export interface StudioState {
   /** Its decoders' slots and axes: a new array only when one of them changes (the charts re-create then). */
   decoderOverlays: readonly DecoderOverlay[];
   toasts: Toast[];
+  /** Every recording in the recordings folder, newest first. */
+  recordings: RecordingSummary[];
+  recordingsLoaded: boolean;
+  /** The recording opened in the recordings panel (its events and scores). */
+  openRecording: RecordingDetail | null;
   presentation: boolean;
   windowS: number;
   /** Trial and target of the packet on screen; updated when they change, not per packet. */
@@ -151,6 +159,9 @@ export class StudioStore {
       scoreboard: null,
       decoderOverlays: [],
       toasts: [],
+      recordings: [],
+      recordingsLoaded: false,
+      openRecording: null,
       presentation: false,
       windowS: DEFAULT_WINDOW_S,
       liveTrialId: null,
@@ -209,6 +220,7 @@ export class StudioStore {
       api.subscribe('metrics', [], (metrics) => this.setServerState({ metrics })),
       api.subscribe('dataset', [], (ds) => this.onDataset(ds)),
       api.subscribe('presentation', [], (on) => this.set({ presentation: on })),
+      api.subscribe('recordings', [], (list) => this.onRecordings(list)),
     );
     void this.refreshServerInfo();
     void this.refreshRecent();
@@ -544,6 +556,38 @@ export class StudioStore {
     const sessions = this.state.sessions.filter((s) => s.code !== code);
     this.set({ sessions });
     if (this.state.selected === code) this.select(sessions.find((s) => s.code === DEMO_SESSION)?.code ?? sessions[0]?.code ?? null);
+  }
+
+  // ------------------------------------------------------------ recordings
+
+  private onRecordings(list: RecordingSummary[]): void {
+    // A recording that stopped on its own (disk full, folder removed) must not go unnoticed.
+    for (const r of newlyFailed(this.state.recordingsLoaded ? this.state.recordings : null, list)) this.toastError(`Recording of "${r.sessionCode}" stopped: ${r.error ?? 'failed'}`);
+    const open = this.state.openRecording;
+    const stillThere = open === null || list.some((r) => r.id === open.summary.id);
+    this.set({ recordings: list, recordingsLoaded: true, ...(stillThere ? {} : { openRecording: null }) });
+  }
+
+  /** Starts or stops recording a session (the record button). */
+  async toggleRecording(code: string): Promise<void> {
+    const s = this.state.sessions.find((x) => x.code === code);
+    if (s?.recording) await this.run(`stop recording "${code}"`, () => this.api.stopRecording(code));
+    else await this.run(`record "${code}"`, () => this.api.startRecording(code));
+  }
+
+  async openRecordingDetail(id: string | null): Promise<void> {
+    if (id === null) return this.set({ openRecording: null });
+    const detail = await this.run('open the recording', () => this.api.getRecording(id));
+    if (detail) this.set({ openRecording: detail });
+  }
+
+  async deleteRecording(id: string): Promise<void> {
+    const ok = await this.run('delete the recording', () => this.api.deleteRecording(id).then(() => true));
+    if (!ok) return;
+    this.set({
+      recordings: this.state.recordings.filter((r) => r.id !== id),
+      ...(this.state.openRecording?.summary.id === id ? { openRecording: null } : {}),
+    });
   }
 
   // ------------------------------------------------------------ live scoring
