@@ -5,7 +5,18 @@
  */
 import { AXES } from '../../shared/wire.ts';
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
+/**
+ * A time in ms with 3 decimals (µs), as JSON. Integers format several times faster than
+ * doubles in V8, and the flush formats ~50,000 of these a second at 64 sessions × 10 decoders.
+ */
+export function fixed3(v: number): string {
+  const us = Math.round(v * 1000);
+  if (!(us >= 0 && us < 2 ** 31)) return String(us / 1000); // negative or huge: the plain way
+  const ms = (us / 1000) | 0;
+  const frac = us - ms * 1000;
+  if (frac === 0) return `${ms}`;
+  return `${ms}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+}
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
@@ -47,7 +58,7 @@ export class PacketColumns {
     let out = '';
     for (let i = 0; i < this.length; i++) {
       const trial = this.trial[i] < 0 ? 'null' : String(this.trial[i]);
-      out += `{"seq":${this.seq[i]},"bin":${this.bin[i]},"t_ms":${round3(this.t[i])},"trial":${trial}${this.lost[i] ? ',"lost":true' : ''}}\n`;
+      out += `{"seq":${this.seq[i]},"bin":${this.bin[i]},"t_ms":${fixed3(this.t[i])},"trial":${trial}${this.lost[i] ? ',"lost":true' : ''}}\n`;
     }
     this.total += this.length;
     this.length = 0;
@@ -58,6 +69,10 @@ export class PacketColumns {
 export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
 export type RecordedOutcome = (typeof OUTCOMES)[number];
 const OUTCOME_CODE: Record<RecordedOutcome, number> = { scored: 0, late: 1, duplicate: 2, stale: 3, unknown: 4, invalid: 5 };
+/** The end of a prediction line for each outcome, made once. */
+const OUTCOME_TAIL = OUTCOMES.map((o) => `},"outcome":"${o}"}\n`);
+/** `"x":` … in AXES order (the columns' order). */
+const VALUE_KEYS = AXES.map((a) => `"${a}":`);
 
 /** PredictionRecord lines; decoders by index into `names` (their name when they answered). */
 export class PredictionColumns {
@@ -74,10 +89,15 @@ export class PredictionColumns {
   total = 0;
   lastT = 0;
 
+  /** Each name as a JSON string with its key, made once: `"decoder":"ridge-v2"`. */
+  private readonly quoted: string[] = [];
+
   /** The index of a decoder name (a handful per session: a linear search is the fastest). */
   nameIndex(name: string): number {
     const i = this.names.indexOf(name);
-    return i >= 0 ? i : this.names.push(name) - 1;
+    if (i >= 0) return i;
+    this.quoted.push(`{"decoder":${JSON.stringify(name)},"seq":`);
+    return this.names.push(name) - 1;
   }
 
   push(decoder: number, seq: number, outcome: RecordedOutcome, tMs: number, latencyMs: number, reportedMs: number, v: Readonly<Record<(typeof AXES)[number], number>>): void {
@@ -103,16 +123,18 @@ export class PredictionColumns {
 
   drain(): string {
     let out = '';
-    const num = (v: number) => (Number.isFinite(v) ? String(round3(v)) : 'null');
     for (let i = 0; i < this.length; i++) {
       let values = '';
-      for (let a = 0; a < AXES.length; a++) {
+      for (let a = 0; a < 4; a++) {
         const v = this.values[i * 4 + a];
-        if (Number.isFinite(v)) values += `${values ? ',' : ''}"${AXES[a]}":${v}`;
+        if (v === v) values += values === '' ? VALUE_KEYS[a] + v : `,${VALUE_KEYS[a]}${v}`; // v === v: not NaN
       }
+      const lat = this.latency[i];
+      const rep = this.reported[i];
       out +=
-        `{"decoder":${JSON.stringify(this.names[this.decoder[i]])},"seq":${this.seq[i]},"t_ms":${round3(this.t[i])},` +
-        `"latency_ms":${num(this.latency[i])},"reported_latency_ms":${num(this.reported[i])},"values":{${values}},"outcome":"${OUTCOMES[this.outcome[i]]}"}\n`;
+        this.quoted[this.decoder[i]] + this.seq[i] + ',"t_ms":' + fixed3(this.t[i]) +
+        ',"latency_ms":' + (lat === lat ? fixed3(lat) : 'null') + ',"reported_latency_ms":' + (rep === rep ? fixed3(rep) : 'null') +
+        ',"values":{' + values + OUTCOME_TAIL[this.outcome[i]];
     }
     this.total += this.length;
     this.length = 0;

@@ -158,13 +158,19 @@ export class Recorder implements SessionSubscriber {
       this.manifest.dataset.sha256 = sha;
       this.rewriteManifest();
     });
-    // Staggered, so 64 recordings started together do not all serialise on the same tick.
-    const phase = Math.random() * FLUSH_PERIOD_MS;
-    const t = setTimeout(() => {
-      this.flush();
-      this.timers.push(setInterval(() => this.flush(), FLUSH_PERIOD_MS).unref());
-    }, phase).unref();
-    this.timers.push(t, setInterval(() => this.snapshotScores(), SCORE_EVERY_MS).unref());
+    // Both timers start at a random phase: 64 recordings started together (serve --record, a
+    // script) would otherwise format their lines, and their scoreboards (~1 ms each with 10
+    // decoders), on the same tick, one burst that every session's next packet waits behind.
+    this.every(FLUSH_PERIOD_MS, () => this.flush());
+    this.every(SCORE_EVERY_MS, () => this.snapshotScores());
+  }
+
+  private every(periodMs: number, fn: () => void): void {
+    const first = setTimeout(() => {
+      fn();
+      this.timers.push(setInterval(fn, periodMs).unref());
+    }, Math.random() * periodMs).unref();
+    this.timers.push(first);
   }
 
   // ------------------------------------------------------------------ what it hears
