@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fixed3, PacketColumns, PredictionColumns } from '../../src/main/recorder/columns.ts';
+import { PacketColumns, PredictionColumns } from '../../src/main/recorder/columns.ts';
+import { LineWriter } from '../../src/main/recorder/lineWriter.ts';
+
+const fixed3 = (v: number) => new LineWriter().fixed3(v).view().toString();
+const int = (v: number) => new LineWriter().int(v).view().toString();
 
 describe('recorder columns', () => {
   it('fixed3 writes ms with up to 3 decimals that parse back to the value rounded to the µs', () => {
@@ -8,6 +12,15 @@ describe('recorder columns', () => {
     }
     expect(fixed3(-1.25)).toBe('-1.25');
     expect(fixed3(3e9)).toBe('3000000000');
+    expect(fixed3(1.05)).toBe('1.05');
+    expect(fixed3(1.005)).toBe('1.005');
+    for (const n of [0, 7, 10, 99, 100, 12345, -42, 2 ** 53 - 1, 1e15, 9_999_999_999]) expect(int(n)).toBe(String(n));
+  });
+
+  it('the writer grows past its first size and keeps what it had', () => {
+    const w = new LineWriter(8);
+    for (let i = 0; i < 1000; i++) w.int(i).text('é,');
+    expect(w.view().toString()).toBe(Array.from({ length: 1000 }, (_, i) => `${i}é,`).join(''));
   });
 
   it('drain gives one JSON line per record, with the format\'s fields, and empties the columns (growing past their first size)', () => {

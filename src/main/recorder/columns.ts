@@ -1,22 +1,23 @@
 /**
  * What a recorder collects between flushes, in typed columns: the tick and the prediction path
- * write a few numbers and allocate nothing; the lines are made on the flush timer (`drain`).
+ * write a few numbers and allocate nothing; the flush timer writes the lines (`drainTo`) as bytes.
  * Columns grow by doubling when a flush interval holds more than they can (20× speed at 200 Hz).
  */
 import { AXES } from '../../shared/wire.ts';
+import { ascii, LineWriter } from './lineWriter.ts';
 
-/**
- * A time in ms with 3 decimals (µs), as JSON. Integers format several times faster than
- * doubles in V8, and the flush formats ~50,000 of these a second at 64 sessions × 10 decoders.
- */
-export function fixed3(v: number): string {
-  const us = Math.round(v * 1000);
-  if (!(us >= 0 && us < 2 ** 31)) return String(us / 1000); // negative or huge: the plain way
-  const ms = (us / 1000) | 0;
-  const frac = us - ms * 1000;
-  if (frac === 0) return `${ms}`;
-  return `${ms}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
-}
+const K_SEQ = ascii('{"seq":');
+const K_BIN = ascii(',"bin":');
+const K_T = ascii(',"t_ms":');
+const K_TRIAL = ascii(',"trial":');
+const NULL = ascii('null');
+const LOST_END = ascii(',"lost":true}\n');
+const END = ascii('}\n');
+const K_PRED_SEQ = ascii(',"seq":');
+const K_LAT = ascii(',"latency_ms":');
+const K_REP = ascii(',"reported_latency_ms":');
+const K_VALUES = ascii(',"values":{');
+const COMMA = ascii(',');
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
@@ -54,15 +55,23 @@ export class PacketColumns {
     this.lastT = tMs;
   }
 
-  drain(): string {
-    let out = '';
+  /** Writes every collected record as a line into `w` and empties the columns. */
+  drainTo(w: LineWriter): void {
     for (let i = 0; i < this.length; i++) {
-      const trial = this.trial[i] < 0 ? 'null' : String(this.trial[i]);
-      out += `{"seq":${this.seq[i]},"bin":${this.bin[i]},"t_ms":${fixed3(this.t[i])},"trial":${trial}${this.lost[i] ? ',"lost":true' : ''}}\n`;
+      w.raw(K_SEQ).int(this.seq[i]).raw(K_BIN).int(this.bin[i]).raw(K_T).fixed3(this.t[i]).raw(K_TRIAL);
+      if (this.trial[i] < 0) w.raw(NULL);
+      else w.int(this.trial[i]);
+      w.raw(this.lost[i] ? LOST_END : END);
     }
     this.total += this.length;
     this.length = 0;
-    return out;
+  }
+
+  /** The lines as a string (tests, tools). */
+  drain(): string {
+    const w = new LineWriter();
+    this.drainTo(w);
+    return w.view().toString('utf8');
   }
 }
 
@@ -70,9 +79,9 @@ export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'inv
 export type RecordedOutcome = (typeof OUTCOMES)[number];
 const OUTCOME_CODE: Record<RecordedOutcome, number> = { scored: 0, late: 1, duplicate: 2, stale: 3, unknown: 4, invalid: 5 };
 /** The end of a prediction line for each outcome, made once. */
-const OUTCOME_TAIL = OUTCOMES.map((o) => `},"outcome":"${o}"}\n`);
+const OUTCOME_TAIL = OUTCOMES.map((o) => ascii(`},"outcome":"${o}"}\n`));
 /** `"x":` … in AXES order (the columns' order). */
-const VALUE_KEYS = AXES.map((a) => `"${a}":`);
+const VALUE_KEYS = AXES.map((a) => ascii(`"${a}":`));
 
 /** PredictionRecord lines; decoders by index into `names` (their name when they answered). */
 export class PredictionColumns {
@@ -89,14 +98,14 @@ export class PredictionColumns {
   total = 0;
   lastT = 0;
 
-  /** Each name as a JSON string with its key, made once: `"decoder":"ridge-v2"`. */
-  private readonly quoted: string[] = [];
+  /** Each name with its key, encoded once: `{"decoder":"ridge-v2"`. */
+  private readonly quoted: Uint8Array[] = [];
 
   /** The index of a decoder name (a handful per session: a linear search is the fastest). */
   nameIndex(name: string): number {
     const i = this.names.indexOf(name);
     if (i >= 0) return i;
-    this.quoted.push(`{"decoder":${JSON.stringify(name)},"seq":`);
+    this.quoted.push(Buffer.from(`{"decoder":${JSON.stringify(name)}`, 'utf8'));
     return this.names.push(name) - 1;
   }
 
@@ -121,23 +130,36 @@ export class PredictionColumns {
     this.lastT = tMs;
   }
 
-  drain(): string {
-    let out = '';
+  /** Writes every collected prediction as a line into `w` and empties the columns. */
+  drainTo(w: LineWriter): void {
     for (let i = 0; i < this.length; i++) {
-      let values = '';
+      w.raw(this.quoted[this.decoder[i]]).raw(K_PRED_SEQ).int(this.seq[i]).raw(K_T).fixed3(this.t[i]).raw(K_LAT);
+      const lat = this.latency[i];
+      if (lat === lat) w.fixed3(lat);
+      else w.raw(NULL);
+      w.raw(K_REP);
+      const rep = this.reported[i];
+      if (rep === rep) w.fixed3(rep);
+      else w.raw(NULL);
+      w.raw(K_VALUES);
+      let first = true;
       for (let a = 0; a < 4; a++) {
         const v = this.values[i * 4 + a];
-        if (v === v) values += values === '' ? VALUE_KEYS[a] + v : `,${VALUE_KEYS[a]}${v}`; // v === v: not NaN
+        if (v !== v) continue; // NaN: no estimate
+        if (!first) w.raw(COMMA);
+        w.raw(VALUE_KEYS[a]).num(v);
+        first = false;
       }
-      const lat = this.latency[i];
-      const rep = this.reported[i];
-      out +=
-        this.quoted[this.decoder[i]] + this.seq[i] + ',"t_ms":' + fixed3(this.t[i]) +
-        ',"latency_ms":' + (lat === lat ? fixed3(lat) : 'null') + ',"reported_latency_ms":' + (rep === rep ? fixed3(rep) : 'null') +
-        ',"values":{' + values + OUTCOME_TAIL[this.outcome[i]];
+      w.raw(OUTCOME_TAIL[this.outcome[i]]);
     }
     this.total += this.length;
     this.length = 0;
-    return out;
+  }
+
+  /** The lines as a string (tests, tools). */
+  drain(): string {
+    const w = new LineWriter();
+    this.drainTo(w);
+    return w.view().toString('utf8');
   }
 }

@@ -1,14 +1,18 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { LineWriter } from './lineWriter.ts';
 
 /**
- * One append-only log file of a recording. `append` only queues text (the caller is the flush
- * timer, never the tick); one write at a time goes to the kernel, so lines land whole and in
- * order, and what was queued while a write was in flight goes out in the next one. The first
- * error (disk full, folder gone…) is kept and reported once through `onError`; later appends are
- * dropped.
+ * One append-only log file of a recording. Lines are formatted into `writer` (by the flush timer,
+ * never the tick) and `commit` hands them to the kernel; one write is in flight at a time, so
+ * lines land whole and in order, and what was formatted meanwhile goes out in the next one. Two
+ * LineWriters take turns (one being written out, one filling), reused for the file's life. The
+ * first error (disk full, folder gone…) is kept and reported once through `onError`; what comes
+ * after is dropped.
  */
 export class JsonlFile {
-  private pending: string[] = [];
+  /** Where the next lines go; `commit` sends them. */
+  writer = new LineWriter();
+  private spare = new LineWriter();
   private writing: Promise<void> | null = null;
   private failed = false;
   /** Bytes handed to the kernel so far. */
@@ -24,13 +28,20 @@ export class JsonlFile {
     return new JsonlFile(await open(path, 'a'), path, onError);
   }
 
+  /** A line (or lines) made as a string: events and score snapshots, a few a second. */
   append(text: string): void {
-    if (this.failed || text.length === 0) return;
-    this.pending.push(text);
-    this.writing ??= this.drain();
+    if (text.length === 0) return;
+    this.writer.text(text);
+    this.commit();
   }
 
-  /** Resolves when everything appended so far is written (or the file failed). */
+  /** Sends what `writer` holds, now or after the write in flight. */
+  commit(): void {
+    if (this.failed) return this.writer.clear();
+    if (this.writer.length > 0) this.writing ??= this.drain();
+  }
+
+  /** Resolves when everything committed so far is written (or the file failed). */
   async flushed(): Promise<void> {
     while (this.writing) await this.writing;
   }
@@ -42,19 +53,23 @@ export class JsonlFile {
 
   private async drain(): Promise<void> {
     try {
-      while (this.pending.length > 0 && !this.failed) {
-        const buf = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(''), 'utf8');
-        this.pending = [];
+      while (this.writer.length > 0 && !this.failed) {
+        const full = this.writer;
+        this.writer = this.spare;
+        this.spare = full;
+        const bytes = full.view();
         let off = 0;
-        while (off < buf.length) {
-          const { bytesWritten } = await this.handle.write(buf, off, buf.length - off);
+        while (off < bytes.length) {
+          const { bytesWritten } = await this.handle.write(bytes, off, bytes.length - off);
           off += bytesWritten;
         }
-        this.bytes += buf.length;
+        this.bytes += bytes.length;
+        full.clear();
       }
     } catch (err) {
       this.failed = true;
-      this.pending = [];
+      this.writer.clear();
+      this.spare.clear();
       this.onError(err, this);
     } finally {
       this.writing = null;

@@ -251,8 +251,10 @@ export class Recorder implements SessionSubscriber {
   /** Hands what was collected to the files (off the tick: a timer), and checks the folder is still there. */
   private flush(): void {
     if (this.status !== 'recording') return;
-    this.files.packets.append(this.packets.drain());
-    this.files.predictions.append(this.predictions.drain());
+    this.packets.drainTo(this.files.packets.writer);
+    this.files.packets.commit();
+    this.predictions.drainTo(this.files.predictions.writer);
+    this.files.predictions.commit();
     let lines = '';
     while (this.events.length > 0 && this.events[0].line !== null) lines += this.events.shift()!.line;
     this.files.events.append(lines);

@@ -1,0 +1,94 @@
+/**
+ * Bytes of JSON lines, written straight into a reused Buffer: integers and fixed-point times are
+ * written digit by digit and keys are pre-encoded, so formatting a line makes no string and no
+ * object. At 64 sessions × 10 decoders the flush formats ~28,000 lines a second; made as strings,
+ * that garbage (cons strings, number strings, a Buffer per flush) cost extra scavenges and
+ * full collections whose pauses every session's next packet waited behind.
+ */
+export class LineWriter {
+  private buf: Buffer;
+  /** Bytes written so far. */
+  length = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** The bytes written (a view: valid until the next write or `clear`). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(b, 0, 0, this.length);
+    this.buf = b;
+  }
+
+  /** Bytes encoded once (keys, punctuation): see `ascii`. */
+  raw(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
+
+  /** Any text (a name, a JSON document), as UTF-8. */
+  text(s: string): this {
+    this.room(s.length * 3);
+    this.length += this.buf.write(s, this.length, 'utf8');
+    return this;
+  }
+
+  /** A safe integer, in decimal. */
+  int(n: number): this {
+    if (!Number.isSafeInteger(n)) return this.text(String(n));
+    this.room(17);
+    if (n < 0) {
+      this.buf[this.length++] = 0x2d; // '-'
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    do {
+      this.buf[--at] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    return this;
+  }
+
+  /** Milliseconds with up to 3 decimals (µs), trailing zeros dropped: 28.201, 3.2, 100. */
+  fixed3(v: number): this {
+    const us = Math.round(v * 1000);
+    if (!Number.isSafeInteger(us) || us < 0) return this.text(String(us / 1000));
+    const ms = Math.floor(us / 1000);
+    let frac = us - ms * 1000;
+    this.int(ms);
+    if (frac === 0) return this;
+    this.room(4);
+    this.buf[this.length++] = 0x2e; // '.'
+    const d0 = Math.floor(frac / 100);
+    frac -= d0 * 100;
+    const d1 = Math.floor(frac / 10);
+    const d2 = frac - d1 * 10;
+    this.buf[this.length++] = 0x30 + d0;
+    if (d1 !== 0 || d2 !== 0) this.buf[this.length++] = 0x30 + d1;
+    if (d2 !== 0) this.buf[this.length++] = 0x30 + d2;
+    return this;
+  }
+
+  /** A finite number at full precision (integers without a string). */
+  num(v: number): this {
+    return Number.isSafeInteger(v) ? this.int(v) : this.text(String(v));
+  }
+}
+
+/** Pre-encoded ASCII, for `raw`. */
+export const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
