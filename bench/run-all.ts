@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_DIR, QUICK, REPO_ROOT, SERVER_V8_FLAGS } from './lib.ts';
 
-const BENCHMARKS = ['codec', 'timing', 'load', 'clock', 'renderer', 'ingest', 'latency'];
+const BENCHMARKS = ['codec', 'timing', 'load', 'clock', 'renderer', 'ingest', 'latency', 'recording'];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const failed: string[] = [];
 
