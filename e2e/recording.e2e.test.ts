@@ -1,15 +1,16 @@
 /**
  * Recording from the studio in Chromium (browser host), as a person does it: REC on a session
  * while a decoder answers, the red dot and clock, stop, the recording in the list, open it (its
- * events and scores), delete it with confirmation.
+ * events and scores), export it to NWB and CSV, delete it with confirmation.
  *
  *   npx vitest run e2e/recording.e2e.test.ts     (needs out/renderer: `npm run build`)
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../src/main/dataset/loadDataset.ts';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import { CHROMIUM, CHROMIUM_ARGS, connectClient, createSessionInUi, ensureBuilt, eventually, SHOTS_DIR, VIEWPORT, waitAttr, waitForStudio, watchPage } from './support.ts';
@@ -87,8 +88,23 @@ describe.skipIf(missing !== null)('recording in the studio (Chromium)', () => {
     // The decoder was connected before REC: the first event names it.
     expect(await tid('recording-events').locator('li').first().textContent()).toContain('e2e-decoder');
     expect(await tid('recording-scores').locator('polyline, circle').count()).toBe(1);
-    expect(await tid('recording-export').isDisabled()).toBe(true);
     await page.screenshot({ path: join(SHOTS_DIR, 'recording-opened.png') });
+
+    // Export from the studio: NWB, then CSV, into the recording's folder.
+    await tid('recording-export-nwb').click();
+    const result = tid('recording-export-result');
+    await waitAttr(result, 'data-state', 'done');
+    const nwb = join(root, id, `${id}.nwb`);
+    expect(await result.textContent()).toBe(`NWB: ${id}.nwb`);
+    await expect.poll(() => page.locator('[data-testid="toast"]').allTextContents()).toContainEqual(expect.stringContaining(`Exported NWB to ${nwb}`));
+    const exported = await loadDataset(nwb);
+    expect(exported.numBins).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS_DIR, 'recording-exported.png') });
+    await tid('recording-export-csv').click();
+    await eventually(() => result.textContent(), (s) => s === 'CSV: csv', 'the CSV export');
+    const csv = readFileSync(join(root, id, 'csv', 'e2e-decoder.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^sequence,bin,time_s,/);
+    expect(csv.length).toBeGreaterThan(10);
 
     // Delete asks first.
     await tid('recording-delete').click();

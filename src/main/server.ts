@@ -68,7 +68,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const scoring = new Scoring();
   // Before listening: unfinished recordings are closed, and with recordAll a root that cannot be
   // written is reported before anyone connects.
-  const recordings = new Recordings(opts.recordings?.root ?? defaultRecordingsRoot(), engine.sessions, scoring, { recordAll: opts.recordings?.recordAll });
+  const recordings = new Recordings(opts.recordings?.root ?? defaultRecordingsRoot(), engine.sessions, scoring, { recordAll: opts.recordings?.recordAll, cacheDir: engine.cacheDir });
   await recordings.open();
   const listener = await HttpListener.start(opts);
   const streams = new StreamEndpoint(engine.sessions, scoring, listener, opts.stream);

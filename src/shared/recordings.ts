@@ -3,7 +3,7 @@
  * faces never import one another. Ids are folder names, checked by the recorder (any other string
  * is refused with `invalid_recording_id`); every method rejects with the engine's refusals.
  */
-import type { RecordedEvent, RecordingSummary } from './studioApi.ts';
+import type { ExportFormat, ExportJob, RecordedEvent, RecordingSummary } from './studioApi.ts';
 import type { DecoderSummary } from './studioApi.ts';
 
 /** A recording as stored: its manifest (format.ts), events and score snapshots, unprojected. */
@@ -26,4 +26,14 @@ export interface RecordingService {
   delete(id: string): Promise<void>;
   /** Started, stopped, failed, deleted. */
   onChange(listener: () => void): () => void;
+  /**
+   * Starts exporting a stopped recording to NWB or CSV (into its folder, in a process of its
+   * own): resolves once started (rejects with a refusal: bad id, none, still recording), with
+   * `done` resolving when the export ends, done or failed. A second call while one runs joins it.
+   */
+  export(id: string, format: ExportFormat): Promise<{ job: ExportJob; done: Promise<ExportJob> }>;
+  /** Exports running and recently ended, newest last. */
+  exports(): ExportJob[];
+  /** Every change of an export: progress, end. */
+  onExport(listener: (job: ExportJob) => void): () => void;
 }

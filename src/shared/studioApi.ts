@@ -405,6 +405,11 @@ export interface StudioCommandMap {
   listRecordings: { args: []; result: RecordingSummary[] };
   getRecording: { args: [id: string]; result: RecordingDetail };
   deleteRecording: { args: [id: string]; result: void };
+  /**
+   * Exports a stopped recording into its folder (NWB or CSV) and resolves when the export ends:
+   * the job as it ended, `state` done or failed (the `exports` event shows it as it goes).
+   */
+  exportRecording: { args: [id: string, format: ExportFormat]; result: ExportJob };
 }
 
 /** Subscriptions: name → (argument tuple, event payload). */
@@ -423,6 +428,8 @@ export interface StudioEventMap {
   redis: { args: []; event: RedisStatus };
   /** The recordings list, on every start, stop, failure or delete, and while any records. */
   recordings: { args: []; event: RecordingSummary[] };
+  /** Exports running and recently ended (newest last): at once, and on every progress step. */
+  exports: { args: []; event: ExportJob[] };
 }
 
 export type StudioCommand = keyof StudioCommandMap;
@@ -474,9 +481,10 @@ export const STUDIO_COMMANDS = [
   'listRecordings',
   'getRecording',
   'deleteRecording',
+  'exportRecording',
 ] as const satisfies readonly StudioCommand[];
 
-export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard', 'redis', 'recordings'] as const satisfies readonly StudioEvent[];
+export const STUDIO_EVENTS = ['sessions', 'playback', 'packets', 'clients', 'metrics', 'dataset', 'presentation', 'scoreboard', 'redis', 'recordings', 'exports'] as const satisfies readonly StudioEvent[];
 
 // Compile-time check that the lists above name every command and event exactly.
 type Missing<A extends string, L extends readonly string[]> = Exclude<A, L[number]>;

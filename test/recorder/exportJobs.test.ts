@@ -28,8 +28,8 @@ describe('export jobs', () => {
     const jobs = new ExportJobs(TEST_CACHE_DIR);
     const seen: ExportJob[] = [];
     jobs.onChange((j) => seen.push(j));
-    const first = jobs.run('jobs_20261206-120000Z', run.dir, 'nwb');
-    const joined = jobs.run('jobs_20261206-120000Z', run.dir, 'nwb');
+    const first = jobs.start('jobs_20261206-120000Z', run.dir, 'nwb').done;
+    const joined = jobs.start('jobs_20261206-120000Z', run.dir, 'nwb').done;
     const [job, again] = await Promise.all([first, joined]);
     expect(job.state, job.error ?? '').toBe('done');
     expect(again).toEqual(job);
@@ -51,10 +51,10 @@ describe('export jobs', () => {
     const jobs = new ExportJobs(TEST_CACHE_DIR);
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    const bad = await jobs.run('empty', empty, 'nwb');
+    const bad = await jobs.start('empty', empty, 'nwb').done;
     expect(bad.state).toBe('failed');
     expect(bad.error).toBe(`${empty}: not a recording: it has no manifest.json`);
-    const csv = await jobs.run('jobs_20261206-120000Z', run.dir, 'csv');
+    const csv = await jobs.start('jobs_20261206-120000Z', run.dir, 'csv').done;
     expect(csv.state, csv.error ?? '').toBe('done');
     expect(csv.files.map((f) => f.split('/').at(-1)).sort()).toEqual(['events.csv', 'noisy.csv', 'vel_only_2.csv']);
     expect(jobs.list().map((j) => j.state)).toEqual(['failed', 'done']);

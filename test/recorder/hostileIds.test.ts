@@ -51,8 +51,8 @@ const HOSTILE = [
 describe('hostile recording ids', () => {
   it('REST refuses each with 400 invalid_recording_id (or 404 for no such route), and touches nothing outside the root', async () => {
     for (const id of HOSTILE) {
-      for (const method of ['GET', 'DELETE']) {
-        const r = await api(t.http, method, `/api/recordings/${id}`);
+      for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['POST', '/export']]) {
+        const r = await api(t.http, method, `/api/recordings/${id}${suffix}`);
         expect([400, 404], `${method} ${id.slice(0, 60)} → ${r.status}`).toContain(r.status);
         expect(r.body.error.code, `${method} ${id.slice(0, 60)}`).toMatch(/^(invalid_recording_id|not_found|bad_path)$/);
         if (r.body.error.code === 'invalid_recording_id') expect(r.body.error.message).toMatch(/a recording id is a folder name like "demo_20261206-161502Z"/);
@@ -66,6 +66,7 @@ describe('hostile recording ids', () => {
     expect(list.body.recordings.map((r: any) => r.id)).not.toContain('evil_20260101-000000Z');
     expect((await api(t.http, 'GET', '/api/recordings/evil_20260101-000000Z')).status).toBe(404);
     expect((await api(t.http, 'DELETE', '/api/recordings/evil_20260101-000000Z')).status).toBe(404);
+    expect((await api(t.http, 'POST', '/api/recordings/evil_20260101-000000Z/export')).status).toBe(404);
     expect(existsSync(join(outside, 'manifest.json'))).toBe(true);
   });
 
@@ -80,11 +81,16 @@ describe('hostile recording ids', () => {
       for (const command of ['getRecording', 'deleteRecording']) {
         await expect(studio.call(command, [raw]), `${command} ${raw.slice(0, 40)}`).rejects.toMatchObject({ code: 'invalid_recording_id' });
       }
+      await expect(studio.call('exportRecording', [raw, 'nwb']), `exportRecording ${raw.slice(0, 40)}`).rejects.toMatchObject({ code: 'invalid_recording_id' });
     }
     for (const bad of [null, 42, {}, ['..'], { toString: () => '..' }]) {
       await expect(studio.call('deleteRecording', [bad])).rejects.toMatchObject({ code: 'invalid_argument' });
     }
     await expect(studio.call('getRecording', ['evil_20260101-000000Z'])).rejects.toMatchObject({ code: 'recording_not_found' });
+    await expect(studio.call('exportRecording', ['evil_20260101-000000Z', 'nwb'])).rejects.toMatchObject({ code: 'recording_not_found' });
+    for (const format of ['xml', '', null, 'NWB']) {
+      await expect(studio.call('exportRecording', ['demo_20261206-161502Z', format])).rejects.toMatchObject({ code: 'invalid_argument' });
+    }
     await expect(studio.call('startRecording', ['../x'])).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(existsSync(join(outside, 'manifest.json'))).toBe(true);
   });

@@ -72,7 +72,7 @@ export class Router {
       });
       const body = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? await readJsonBody(req) : {};
       const result = await route.handler({ req, url, params, body });
-      const status = result instanceof Created ? 201 : 200;
+      const status = result instanceof Created ? result.status : 200;
       sendJson(res, status, result instanceof Created ? result.body : result);
     } catch (err) {
       // An unread body is left on the connection: it cannot carry another request.
@@ -86,7 +86,13 @@ export class Router {
 
 /** Wrap a handler result to answer 201 Created. */
 export class Created {
+  readonly status: number = 201;
   constructor(readonly body: unknown) {}
+}
+
+/** Wrap a handler result to answer 202 Accepted: started, not finished. */
+export class Accepted extends Created {
+  override readonly status = 202;
 }
 
 function safeDecode(s: string): string {

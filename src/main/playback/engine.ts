@@ -27,13 +27,17 @@ export class Engine {
   private loading: Promise<Dataset> | null = null;
   private readonly datasetListeners = new Set<(ds: Dataset) => void>();
 
-  private constructor(readonly sessions: SessionManager) {}
+  /** `cacheDir`: where the built-in recording is cached (exports reopen it from there). */
+  private constructor(
+    readonly sessions: SessionManager,
+    readonly cacheDir: string | undefined,
+  ) {}
 
   static async start(opts: EngineOptions = {}): Promise<Engine> {
     const dataset = opts.datasetPath
       ? await loadDataset(opts.datasetPath, { onProgress: opts.onProgress })
       : await loadBuiltin(opts.preset ?? 'default', opts.cacheDir, opts.onProgress);
-    return new Engine(new SessionManager(dataset, opts.sessions));
+    return new Engine(new SessionManager(dataset, opts.sessions), opts.cacheDir);
   }
 
   get dataset(): Dataset {

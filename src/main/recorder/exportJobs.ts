@@ -29,19 +29,25 @@ export class ExportJobs {
     return () => this.listeners.delete(listener);
   }
 
+  /** An export of the recording is running. */
+  isRunning(recordingId: string): boolean {
+    for (const j of this.jobs.values()) if (j.recordingId === recordingId && j.state === 'running') return true;
+    return false;
+  }
+
   list(): ExportJob[] {
     return [...this.jobs.values()].map((j) => ({ ...j }));
   }
 
   /**
-   * Starts exporting the recording in `dir` (already checked to be one of ours) and resolves
-   * when it ends, with the job as it ended (`state` done or failed). A second call for the same
-   * recording and format while one runs joins it.
+   * Starts exporting the recording in `dir` (already checked to be one of ours): the job as it
+   * starts, and `done`, which resolves when it ends with the job as it ended (`state` done or
+   * failed). A second start for the same recording and format while one runs joins it.
    */
-  run(recordingId: string, dir: string, format: ExportFormat): Promise<ExportJob> {
+  start(recordingId: string, dir: string, format: ExportFormat): { job: ExportJob; done: Promise<ExportJob> } {
     const key = `${recordingId}:${format}`;
     const running = this.running.get(key);
-    if (running) return running;
+    if (running) return { job: { ...this.jobs.get(key)! }, done: running };
     const job: ExportJob = { recordingId, format, state: 'running', stage: 'starting', fraction: 0, path: null, files: [], omitted: [], error: null, startedAt: Date.now(), endedAt: null };
     this.jobs.delete(key); // re-inserted: newest last
     this.jobs.set(key, job);
@@ -49,7 +55,7 @@ export class ExportJobs {
     const done = this.spawn(job, dir).finally(() => this.running.delete(key));
     this.running.set(key, done);
     this.emit(job);
-    return done;
+    return { job: { ...job }, done };
   }
 
   private readonly running = new Map<string, Promise<ExportJob>>();

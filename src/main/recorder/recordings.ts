@@ -3,13 +3,14 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
-import type { RecordedEvent, RecordingSummary } from '../../shared/studioApi.ts';
+import type { ExportFormat, ExportJob, RecordedEvent, RecordingSummary } from '../../shared/studioApi.ts';
 import type { RecordingService, StoredRecording } from '../../shared/recordings.ts';
 import { log } from '../common/log.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import type { Session } from '../playback/session.ts';
 import type { SessionManager } from '../playback/sessionManager.ts';
 import { RecordingRefusal, describeFsError } from './errors.ts';
+import { ExportJobs } from './exportJobs.ts';
 import { RECORDING_FILES, type RecordingManifest } from './format.ts';
 import { RECORDING_ID_PATTERN, recordingDir, recordingId } from './ids.ts';
 import { Recorder } from './recorder.ts';
@@ -23,6 +24,8 @@ export function defaultRecordingsRoot(): string {
 export interface RecordingsOptions {
   /** Record every session, those playing now and every one created later (`serve --record DIR`). */
   recordAll?: boolean;
+  /** Where exports find the built-in recording (the engine's cache; default: its default). */
+  cacheDir?: string;
 }
 
 /**
@@ -39,6 +42,7 @@ export class Recordings implements RecordingService {
   private readonly listeners = new Set<() => void>();
   private readonly tried = new WeakSet<Session>();
   private offSessions: () => void = () => {};
+  private readonly exportJobs: ExportJobs;
 
   constructor(
     root: string,
@@ -47,6 +51,7 @@ export class Recordings implements RecordingService {
     private readonly opts: RecordingsOptions = {},
   ) {
     this.root = resolve(root);
+    this.exportJobs = new ExportJobs(opts.cacheDir);
   }
 
   /**
@@ -162,6 +167,22 @@ export class Recordings implements RecordingService {
     return { summary: await this.summaryOf(manifest, live), manifest: manifest as unknown as Record<string, unknown>, events, scores };
   }
 
+  async export(id: string, format: ExportFormat): Promise<{ job: ExportJob; done: Promise<ExportJob> }> {
+    const dir = await this.existingDir(id);
+    if (this.liveRecorder(id)?.status === 'recording') {
+      throw new RecordingRefusal('recording_active', `recording "${id}" is still being written: stop it before exporting`);
+    }
+    return this.exportJobs.start(id, dir, format);
+  }
+
+  exports(): ExportJob[] {
+    return this.exportJobs.list();
+  }
+
+  onExport(listener: (job: ExportJob) => void): () => void {
+    return this.exportJobs.onChange(listener);
+  }
+
   async delete(id: string): Promise<void> {
     recordingDir(this.root, id);
     if (this.ended.get(id)?.status === 'failed' && !(await isDir(join(this.root, id)))) {
@@ -172,6 +193,7 @@ export class Recordings implements RecordingService {
     if (this.liveRecorder(id)?.status === 'recording') {
       throw new RecordingRefusal('recording_active', `recording "${id}" is still being written: stop it first`);
     }
+    if (this.exportJobs.isRunning(id)) throw new RecordingRefusal('recording_active', `recording "${id}" is being exported: wait for it to finish`);
     await rm(dir, { recursive: true, force: true });
     this.ended.delete(id);
     log.info('recording_deleted', { recording: id });

@@ -1,5 +1,5 @@
 /** Sessions, clients, trials, scores and the dataset as REST shows them (snake_case, like the wire). */
-import type { AxisScore, DecoderSummary, LatencySummary, RecordingSummary, Scoreboard, ScoreSet } from '../../shared/studioApi.ts';
+import type { AxisScore, DecoderSummary, LatencySummary, ExportJob, RecordingSummary, Scoreboard, ScoreSet } from '../../shared/studioApi.ts';
 import { streamPath } from '../../shared/wire.ts';
 import type { Dataset, Trial } from '../dataset/types.ts';
 import { datasetMetadata } from '../playback/metadata.ts';
@@ -125,5 +125,22 @@ export function recordingJson(r: RecordingSummary) {
     best_score: r.best,
     counts: r.counts,
     size_bytes: r.sizeBytes,
+  };
+}
+
+/** An export job, in REST's snake_case. */
+export function exportJson(j: ExportJob) {
+  return {
+    recording_id: j.recordingId,
+    format: j.format,
+    state: j.state,
+    stage: j.stage,
+    fraction: j.fraction,
+    path: j.path,
+    files: j.files,
+    omitted: j.omitted,
+    error: j.error,
+    started_at: new Date(j.startedAt).toISOString(),
+    ended_at: j.endedAt === null ? null : new Date(j.endedAt).toISOString(),
   };
 }

@@ -7,10 +7,10 @@ import type { Session } from '../playback/session.ts';
 import type { WsUrls } from '../http/listener.ts';
 import { fieldGetter, filtersFrom, optionalBool, optionalId, optionalNumber, perturbationsFromQuery, requiredNumber, settingsFrom } from '../http/params.ts';
 import { checkPerturbations } from '../playback/perturbations.ts';
-import { Created, HttpError, Router, type RequestContext } from '../http/router.ts';
+import { Accepted, Created, HttpError, Router, type RequestContext } from '../http/router.ts';
 import { toHttpError } from './errors.ts';
 import type { MetricsCollector } from './metrics.ts';
-import { datasetJson, playbackJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
+import { datasetJson, exportJson, playbackJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import type { RecordingService } from '../../shared/recordings.ts';
 import { recordingJson } from './projections.ts';
@@ -56,6 +56,7 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
       metrics: 'GET /metrics',
       recording: 'POST|DELETE /api/sessions/{session_code}/recording (start, stop recording the session)',
       recordings: `GET /api/recordings, GET|DELETE /api/recordings/{id} (folders in ${recordings.root})`,
+      export: 'POST /api/recordings/{id}/export (format nwb|csv, wait true|false), GET /api/exports',
     },
   }));
   r.on('GET', '/health', () => ({
@@ -127,6 +128,20 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
     const rec = await recordings.get(ctx.params.id);
     return { recording: recordingJson(rec.summary), manifest: rec.manifest, events: rec.events, scores: rec.scores };
   });
+  r.on('POST', '/api/recordings/:id/export', async (ctx) => {
+    const extra = Object.keys(ctx.body).filter((k) => k !== 'format' && k !== 'wait');
+    if (extra.length) throw new ParamError(`POST …/export takes format and wait (got ${extra.slice(0, 5).join(', ')})`);
+    const get = fieldGetter(ctx.body, ctx.url.searchParams);
+    const format = get('format') ?? 'nwb';
+    if (format !== 'nwb' && format !== 'csv') throw new ParamError(`format must be nwb or csv (got ${JSON.stringify(format).slice(0, 40)})`);
+    const wait = optionalBool('wait', get('wait')) ?? true;
+    const { job: started, done } = await recordings.export(ctx.params.id, format);
+    if (!wait) return new Accepted({ export: exportJson(started) });
+    const job = await done;
+    if (job.state === 'failed') throw new HttpError(422, 'export_failed', `export of ${job.recordingId} to ${format.toUpperCase()} failed: ${job.error}`);
+    return { export: exportJson(job) };
+  });
+  r.on('GET', '/api/exports', () => ({ exports: recordings.exports().map(exportJson) }));
   r.on('DELETE', '/api/recordings/:id', async (ctx) => {
     await recordings.delete(ctx.params.id);
     return { message: `recording ${ctx.params.id} deleted`, id: ctx.params.id };

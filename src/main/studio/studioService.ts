@@ -149,6 +149,7 @@ export class StudioService {
       listRecordings: () => recordings.list(),
       getRecording: async (id) => recordingDetail(await recordings.get(id)),
       deleteRecording: (id) => recordings.delete(id),
+      exportRecording: async (id, format) => (await recordings.export(id, format)).done,
       serverInfo: () => ({
         httpUrl: server.url,
         wsUrl: server.url.replace(/^http/, 'ws'),
@@ -210,6 +211,11 @@ export class StudioService {
       }
       case 'recordings':
         return this.watchRecordings(emitAny);
+      case 'exports': {
+        const recordings = this.server.recordings;
+        emitAny(recordings.exports());
+        return recordings.onExport(() => emitAny(recordings.exports()));
+      }
       case 'clients':
         return this.poll(() => clientSummaries(sessions.list()), emitAny);
       case 'metrics':

@@ -2,7 +2,7 @@
  * Argument checks for every StudioApi command and event. IPC and studio-channel arguments
  * come from a renderer we do not trust to be well-formed: nothing reaches the engine unchecked.
  */
-import type { CreateSessionRequest, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
+import type { CreateSessionRequest, ExportFormat, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
 import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type Perturbations, type SessionFilters } from '../../shared/wire.ts';
 import { checkPerturbations } from '../playback/perturbations.ts';
 import { BIN_WIDTHS_MS, isBinWidth } from '../../shared/bins.ts';
@@ -50,6 +50,10 @@ const path: Check<string> = (v, name) => {
 /** Only its type here: what an id may look like is the recorder's one rule (recorder/ids.ts). */
 const recordingId: Check<string> = (v, name) => {
   if (typeof v !== 'string') throw new ParamError(`${name} must be a recording id (a folder name like "demo_20261206-161502Z"), got ${show(v)}`);
+  return v;
+};
+const exportFormat: Check<ExportFormat> = (v, name) => {
+  if (v !== 'nwb' && v !== 'csv') throw new ParamError(`${name} must be "nwb" or "csv", got ${show(v)}`);
   return v;
 };
 const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
@@ -125,6 +129,7 @@ const commandChecks: ArgChecks<StudioCommandMap> = {
   listRecordings: [],
   getRecording: [recordingId],
   deleteRecording: [recordingId],
+  exportRecording: [recordingId, exportFormat],
 };
 
 const eventChecks: ArgChecks<StudioEventMap> = {
@@ -138,6 +143,7 @@ const eventChecks: ArgChecks<StudioEventMap> = {
   scoreboard: [code],
   redis: [],
   recordings: [],
+  exports: [],
 };
 
 function checkArgs(what: string, checks: readonly Check<unknown>[], args: unknown): unknown[] {

@@ -124,10 +124,7 @@ function RecordingView({ detail, summary }: { detail: RecordingDetail; summary: 
       <ScoreChart detail={detail} durationMs={durationMs} />
       <EventTimeline events={detail.events} durationMs={durationMs} />
       <div className="recording-actions">
-        {/* Export (NWB / CSV) is wired when `phantomlink export` lands. */}
-        <button type="button" className="btn" data-testid="recording-export" disabled title="Export to NWB or CSV (coming soon)">
-          Export…
-        </button>
+        <ExportButtons summary={summary} />
         <button
           type="button"
           className={`btn btn-danger${confirm ? ' confirm' : ''}`}
@@ -143,6 +140,48 @@ function RecordingView({ detail, summary }: { detail: RecordingDetail; summary: 
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * Export to NWB or CSV (into the recording's folder, by a process of its own): a button each,
+ * the stage and percentage while it runs, and where the last export went.
+ */
+function ExportButtons({ summary }: { summary: RecordingSummary }) {
+  const store = useStore();
+  const jobs = useStudio((s) => s.exports);
+  const mine = jobs.filter((j) => j.recordingId === summary.id);
+  const running = mine.find((j) => j.state === 'running');
+  const last = mine.at(-1);
+  const blocked = summary.status === 'recording';
+  return (
+    <>
+      {(['nwb', 'csv'] as const).map((format) => (
+        <button
+          key={format}
+          type="button"
+          className="btn"
+          data-testid={`recording-export-${format}`}
+          disabled={blocked || running !== undefined}
+          title={blocked ? 'Stop the recording first' : format === 'nwb' ? 'Export to one NWB file: bins, predictions, truth, events, scores' : 'Export one CSV per decoder, and the events'}
+          onClick={() => void store.exportRecording(summary.id, format)}
+        >
+          {format.toUpperCase()}
+        </button>
+      ))}
+      {running ? (
+        <span className="export-progress" data-testid="recording-export-progress" title={running.stage}>
+          <progress max={1} value={running.fraction} />
+          {Math.floor(running.fraction * 100)} %
+        </span>
+      ) : (
+        last && (
+          <span className={`export-result${last.state === 'failed' ? ' failed' : ''}`} data-testid="recording-export-result" data-state={last.state} title={last.error ?? last.path ?? ''}>
+            {last.state === 'failed' ? 'export failed' : `${last.format.toUpperCase()}: ${last.path?.split('/').at(-1)}`}
+          </span>
+        )
+      )}
+    </>
   );
 }
 

@@ -16,6 +16,8 @@ import type {
   MetricsSummary,
   PacketBatch,
   PlaybackSnapshot,
+  ExportFormat,
+  ExportJob,
   RecordingDetail,
   RecordingSummary,
   ReferenceDecoderStatus,
@@ -90,6 +92,8 @@ export interface StudioState {
   recordingsLoaded: boolean;
   /** The recording opened in the recordings panel (its events and scores). */
   openRecording: RecordingDetail | null;
+  /** Exports running and recently ended, newest last. */
+  exports: ExportJob[];
   presentation: boolean;
   windowS: number;
   /** Trial and target of the packet on screen; updated when they change, not per packet. */
@@ -162,6 +166,7 @@ export class StudioStore {
       recordings: [],
       recordingsLoaded: false,
       openRecording: null,
+      exports: [],
       presentation: false,
       windowS: DEFAULT_WINDOW_S,
       liveTrialId: null,
@@ -221,6 +226,7 @@ export class StudioStore {
       api.subscribe('dataset', [], (ds) => this.onDataset(ds)),
       api.subscribe('presentation', [], (on) => this.set({ presentation: on })),
       api.subscribe('recordings', [], (list) => this.onRecordings(list)),
+      api.subscribe('exports', [], (exports) => this.set({ exports })),
     );
     void this.refreshServerInfo();
     void this.refreshRecent();
@@ -588,6 +594,15 @@ export class StudioStore {
       recordings: this.state.recordings.filter((r) => r.id !== id),
       ...(this.state.openRecording?.summary.id === id ? { openRecording: null } : {}),
     });
+  }
+
+  /** Exports a stopped recording into its folder; says where it went, or why it did not. */
+  async exportRecording(id: string, format: ExportFormat): Promise<void> {
+    const job = await this.run(`export the recording to ${format.toUpperCase()}`, () => this.api.exportRecording(id, format));
+    if (!job) return;
+    if (job.state === 'failed') return this.toastError(`Export to ${format.toUpperCase()} failed: ${job.error ?? 'unknown error'}`);
+    const left = job.omitted.length ? ` (left out: ${job.omitted.length === 1 ? job.omitted[0] : `${job.omitted.length} things, listed in the file`})` : '';
+    this.toastInfo(`Exported ${format.toUpperCase()} to ${job.path}${left}`);
   }
 
   // ------------------------------------------------------------ live scoring
