@@ -3,7 +3,7 @@
  * records), and the list of the recordings folder — when, dataset, duration, decoders, best
  * score, size — where one opens to show its scores and events on a timeline, or is deleted.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RecordedEvent, RecordingDetail, RecordingSummary } from '../../../shared/studioApi.ts';
 import { formatBytes, formatClockSeconds, formatDuration } from '../data/format.ts';
 import { elapsedSeconds, formatWhen } from '../data/recordings.ts';
@@ -100,6 +100,11 @@ function RecordingRow({ r, opened }: { r: RecordingSummary; opened: boolean }) {
 function RecordingView({ detail, summary }: { detail: RecordingDetail; summary: RecordingSummary }) {
   const store = useStore();
   const [confirm, setConfirm] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  // The panel sits at the foot of the sidebar: bring an opened recording into view.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [summary.id]);
   useEffect(() => {
     if (!confirm) return;
     const t = setTimeout(() => setConfirm(false), 3000);
@@ -107,7 +112,7 @@ function RecordingView({ detail, summary }: { detail: RecordingDetail; summary: 
   }, [confirm]);
   const durationMs = Math.max(1, summary.durationS * 1000, ...detail.events.map((e) => e.t_ms), ...detail.scores.map((s) => s.tMs));
   return (
-    <div className="recording-view" data-testid="recording-view" data-id={summary.id}>
+    <div className="recording-view" data-testid="recording-view" data-id={summary.id} ref={ref}>
       <div className="recording-view-head">
         <span className="rec-code" title={summary.id}>
           {summary.id}
