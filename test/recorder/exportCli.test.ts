@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
 import { REPO_ROOT, TEST_CACHE_DIR } from '../helpers/server.ts';
@@ -17,7 +17,7 @@ let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'phantomlink-export-cli-'));
-  run = await recordRun(join(work, 'demo_20261206-101500Z'), 'rec-cli', 120);
+  run = await recordRun(join(work, 'recordings'), 'demo', 120);
   await run.server.close();
 }, 60_000);
 
@@ -38,7 +38,9 @@ describe('phantomlink export', () => {
   it('exports to NWB inside the recording by default, shows progress, and says what it wrote', async () => {
     const r = await cli(run.dir);
     expect(r.code, r.stderr).toBe(0);
-    const file = join(run.dir, 'demo_20261206-101500Z.nwb');
+    // Inside the recording, named after its folder (`demo_<YYYYMMDD-HHMMSS>Z`).
+    expect(basename(run.dir)).toMatch(/^demo_\d{8}-\d{6}Z$/);
+    const file = join(run.dir, `${basename(run.dir)}.nwb`);
     expect(r.stdout).toContain(`exported NWB to ${file}`);
     expect(r.stdout).toMatch(/\d+ packets · \d+ predictions from 2 decoder\(s\) · \d+ events/);
     expect(r.stderr).toMatch(/predictions \d+ %/);

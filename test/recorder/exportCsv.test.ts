@@ -18,7 +18,7 @@ let result: ExportResult;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'phantomlink-csv-'));
-  run = await recordRun(join(work, 'rec'), 'rec-csv', 240);
+  run = await recordRun(join(work, 'recordings'), 'rec-csv', 240);
   out = join(work, 'csv out');
   result = await exportRecording(run.dir, { format: 'csv', out, cacheDir: TEST_CACHE_DIR });
 }, 60_000);

@@ -17,7 +17,7 @@ let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'phantomlink-export-jobs-'));
-  run = await recordRun(join(work, 'jobs_20261206-120000Z'), 'rec-jobs', 120);
+  run = await recordRun(join(work, 'recordings'), 'jobs', 120);
   await run.server.close();
 }, 60_000);
 
@@ -28,12 +28,12 @@ describe('export jobs', () => {
     const jobs = new ExportJobs(TEST_CACHE_DIR);
     const seen: ExportJob[] = [];
     jobs.onChange((j) => seen.push(j));
-    const first = jobs.start('jobs_20261206-120000Z', run.dir, 'nwb').done;
-    const joined = jobs.start('jobs_20261206-120000Z', run.dir, 'nwb').done;
+    const first = jobs.start(run.id, run.dir, 'nwb').done;
+    const joined = jobs.start(run.id, run.dir, 'nwb').done;
     const [job, again] = await Promise.all([first, joined]);
     expect(job.state, job.error ?? '').toBe('done');
     expect(again).toEqual(job);
-    expect(job.path).toBe(join(run.dir, 'jobs_20261206-120000Z.nwb'));
+    expect(job.path).toBe(join(run.dir, `${run.id}.nwb`));
     expect(existsSync(job.path!)).toBe(true);
     expect(job.omitted).toEqual([]);
     expect((await loadDataset(job.path!)).numBins).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe('export jobs', () => {
     const bad = await jobs.start('empty', empty, 'nwb').done;
     expect(bad.state).toBe('failed');
     expect(bad.error).toBe(`${empty}: not a recording: it has no manifest.json`);
-    const csv = await jobs.start('jobs_20261206-120000Z', run.dir, 'csv').done;
+    const csv = await jobs.start(run.id, run.dir, 'csv').done;
     expect(csv.state, csv.error ?? '').toBe('done');
     expect(csv.files.map((f) => f.split('/').at(-1)).sort()).toEqual(['events.csv', 'noisy.csv', 'vel_only_2.csv']);
     expect(jobs.list().map((j) => j.state)).toEqual(['failed', 'done']);

@@ -1,12 +1,12 @@
 /**
- * Export end to end: a real server streams, real decoders (ws clients) answer, the session is
- * recorded in the recording format, exported to NWB, and the file is read back independently
+ * Export end to end: a real server streams, real decoders (ws clients) answer, the real recorder
+ * records the session (started and stopped over REST), it is exported to NWB, and the file is read back independently
  * with h5py + scikit-learn and through our own loader, which must replay the streamed bins.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
 import { exportRecording, type ExportResult } from '../../src/main/recorder/exportRecording.ts';
@@ -25,8 +25,8 @@ const jsonl = <T>(file: string): T[] => readLog<T>(recDir, file);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'phantomlink-export-'));
-  recDir = join(work, 'rec-export_20261206-120000Z');
-  run = await recordRun(recDir, 'rec-export');
+  run = await recordRun(join(work, 'recordings'), 'rec-export');
+  recDir = run.dir;
   ({ received, board } = run);
   exported = await exportRecording(recDir, { cacheDir: TEST_CACHE_DIR });
 }, 60_000);
@@ -65,7 +65,7 @@ for name in dec:
         "axes": axes, "combined": combined,
         "seq": t["sequence_number"][:].tolist(), "timestamps": g["timestamps"][:].tolist(),
         "arrival": t["arrival_time"][:].tolist(), "latency": [None if np.isnan(v) else v for v in t["latency_ms"][:].tolist()],
-        "outcome": [labels[i] for i in t["outcome"][:]],
+        "outcome": [labels[i] for i in t["outcome"][:]], "evaluated": t["evaluated"][:].tolist(),
         "data": [[None if np.isnan(v) else v for v in r] for r in data.tolist()],
     }
 e = f["intervals/events"]
@@ -109,18 +109,32 @@ describe.skipIf(!pythonHas('h5py', 'sklearn', 'numpy'))('NWB export read back wi
   it('every prediction is in the file, on the bin it answered, with its arrival time, latency and outcome', () => {
     const f = readBack(exported.path);
     const packets = jsonl<PacketRecord>('packets.jsonl');
+    const packetOf = new Map(packets.map((p) => [p.seq, p]));
     const binOfSeq = new Map(packets.map((p) => [p.seq, p.bin]));
     const preds = jsonl<PredictionRecord>('predictions.jsonl');
+    const reset = jsonl<EventRecord>('events.jsonl').find((e) => e.kind === 'scores_reset')!;
     for (const name of ['noisy', 'vel/only 2']) {
       const mine = preds.filter((p) => p.decoder === name);
       const file = f.decoders[name];
+      // Every answer the decoder sent, in the order it sent them, with its values: none lost, none made up.
+      const sent = run.sent.get(name)!;
+      expect(sent.length).toBeGreaterThan(150);
+      expect(file.seq).toEqual(sent.map((s) => s.seq));
+      expect(file.data).toEqual(sent.map((s) => ['x', 'y', 'vx', 'vy'].map((a) => s.values[a] ?? null)));
       expect(file.seq).toEqual(mine.map((p) => p.seq));
       expect(file.outcome).toEqual(mine.map((p) => p.outcome));
       mine.forEach((p, i) => {
+        expect(['scored', 'late']).toContain(p.outcome);
         expect(file.timestamps[i]).toBeCloseTo((binOfSeq.get(p.seq)! * 25) / 1000, 12);
         expect(file.arrival[i]).toBeCloseTo(p.t_ms / 1000, 12);
         expect(file.latency[i]).toBe(p.latency_ms);
+        // Arrival and send time on one clock (rounded to the µs): the latency is their difference.
+        expect(Math.abs(p.latency_ms! - (p.t_ms - packetOf.get(p.seq)!.t_ms))).toBeLessThanOrEqual(0.0021);
+        expect(p.latency_ms!).toBeGreaterThan(0);
+        expect(p.reported_latency_ms).toBe(name === 'noisy' ? 0.5 : null);
         expect(file.data[i]).toEqual(['x', 'y', 'vx', 'vy'].map((a) => (p.values as any)[a] ?? null));
+        // Only answers to packets sent after the reset count in the final scores.
+        if (p.seq < (reset.detail.from_seq as number)) expect(file.evaluated[i]).toBe(0);
       });
       expect(exported.decoders.find((d) => d.name === name)!.predictions).toBe(mine.length);
     }
@@ -135,9 +149,32 @@ describe.skipIf(!pythonHas('h5py', 'sklearn', 'numpy'))('NWB export read back wi
     const f = readBack(exported.path);
     const events = jsonl<EventRecord>('events.jsonl');
     expect(f.events.kind).toEqual(events.map((e) => e.kind));
-    expect(f.events.kind).toEqual(expect.arrayContaining(['recording_started', 'play', 'pause', 'seek', 'recording_stopped']));
+    // What the run did, in order, as the recorder heard it from the session (not written by the test).
+    expect(events.map((e) => e.kind).filter((k) => k !== 'decoder_connected')).toEqual([
+      'recording_started', 'play', 'pause', 'scores_reset', 'seek', 'play', 'pause', 'recording_stopped',
+    ]);
+    const connected = events.filter((e) => e.kind === 'decoder_connected');
+    expect(connected.map((e) => e.detail.decoder).sort()).toEqual(['noisy', 'vel/only 2']);
+    expect(connected.every((e) => e.t_ms < events.find((x) => x.kind === 'play')!.t_ms)).toBe(true);
+    expect(events.find((e) => e.kind === 'seek')).toMatchObject({ position_s: 200, detail: { to_s: 200 } });
     events.forEach((e, i) => expect(f.events.t[i]).toBeCloseTo(e.t_ms / 1000, 12));
+    for (let i = 1; i < events.length; i++) expect(events[i].t_ms).toBeGreaterThanOrEqual(events[i - 1].t_ms);
+    // Event times and packet times are on one clock: no packet was sent while paused.
+    const packets = jsonl<PacketRecord>('packets.jsonl');
+    const pauses = events.filter((e) => e.kind === 'pause');
+    const plays = events.filter((e) => e.kind === 'play');
+    expect(packets.filter((p) => p.t_ms < plays[0].t_ms - 1)).toEqual([]);
+    expect(packets.filter((p) => p.t_ms > pauses[0].t_ms + 1 && p.t_ms < plays[1].t_ms - 1)).toEqual([]);
+    expect(packets.filter((p) => p.t_ms > pauses[1].t_ms + 1)).toEqual([]);
+    // The reset starts scoring at the first packet sent after it.
+    const reset = events.find((e) => e.kind === 'scores_reset')!;
+    expect(reset.detail.from_seq).toBe(packets.find((p) => p.t_ms > reset.t_ms)!.seq);
     const manifest = JSON.parse(readFileSync(join(recDir, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ id: basename(recDir), session_code: 'rec-export', status: 'complete' });
+    expect([...manifest.decoders].sort((a: any, b: any) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'noisy', version: null, endpoint: 'json' },
+      { name: 'vel/only 2', version: null, endpoint: 'binary' },
+    ]);
     expect(f.manifest).toEqual(manifest);
     expect(f.root.session_start_time).toBe(manifest.started_at);
     expect(f.scores.decoders.map((d: any) => d.name).sort()).toEqual(['noisy', 'vel/only 2']);
@@ -171,8 +208,8 @@ describe('NWB export replays through our own loader', () => {
 
 describe('NWB export at another bin width', () => {
   it('a session streamed in 10 ms bins exports bins that replay at 10 ms, predictions on their 10 ms bins', async () => {
-    const dir = join(work, 'rec-10ms');
-    const run10 = await recordRun(dir, 'rec-10ms', 300, 10);
+    const run10 = await recordRun(join(work, 'recordings-10ms'), 'rec-10ms', 300, 10);
+    const dir = run10.dir;
     try {
       const r = await exportRecording(dir, { cacheDir: TEST_CACHE_DIR });
       expect(r.omitted).toEqual([]);

@@ -1,10 +1,10 @@
 /**
  * Helpers of the recorder and export tests.
  *
- * One recorded run for the export tests: a real server streams the built-in recording, two
- * real ws decoders answer (one noisy on every axis, one velocity-only every other packet, with a
- * name no file system or HDF5 accepts as is), the session is paused, its scores reset, seeked and
- * resumed, and everything is written in the recording format by the test recorder.
+ * One recorded run for the export tests: a real server streams the built-in recording and the
+ * real recorder records it (started and stopped over REST, as a user does), while two real ws
+ * decoders answer (one noisy on every axis, one velocity-only every other packet, with a name no
+ * file system or HDF5 accepts as is); the session is paused, its scores reset, seeked and resumed.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,14 +12,18 @@ import { join } from 'node:path';
 import type { EventRecord, PacketRecord, PredictionRecord, RecordingManifest, ScoreRecord } from '../../src/main/recorder/format.ts';
 import { RECORDING_FILES } from '../../src/main/recorder/format.ts';
 import { expect } from 'vitest';
-import { recordSession } from '../helpers/recordSession.ts';
 import { api, sleep, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
 
 export interface RecordedRun {
   server: TestServer;
+  /** The recording's folder, as the recorder named it: `<root>/<CODE>_<YYYYMMDD-HHMMSS>Z`. */
   dir: string;
+  /** The recording's id (the folder's name). */
+  id: string;
   /** What the decoders received, by sequence number. */
   received: Map<number, any>;
+  /** What each decoder sent, in order: the sequence number and the values (null: an axis not predicted). */
+  sent: Map<string, Array<{ seq: number; values: Record<string, number | null> }>>;
   /** The live scoreboard (REST) when the run ended. */
   board: any;
 }
@@ -43,11 +47,18 @@ function noise(seed: number): () => number {
   };
 }
 
-export async function recordRun(dir: string, code: string, packets = 400, binMs = 25): Promise<RecordedRun> {
-  const t = await startTestServer();
+/**
+ * Records one run of session `code` with the real recorder into the recordings folder `root`
+ * (the server's recordings root) and returns the recording's folder. The server is left running
+ * (the caller closes it); the recording is stopped and complete.
+ */
+export async function recordRun(root: string, code: string, packets = 400, binMs = 25): Promise<RecordedRun> {
+  const t = await startTestServer({ server: { recordings: { root } } });
   const received = new Map<number, any>();
+  const sent = new Map<string, Array<{ seq: number; values: Record<string, number | null> }>>(DECODER_NAMES.map((n) => [n, []]));
   /** A decoder answering every data packet it gets with `answer(packet)` (null: no answer). */
-  const decoder = (url: string, answer: (p: any) => object | null) => {
+  const decoder = (url: string, answer: (p: any) => Record<string, number | null> | null) => {
+    const name = new URL(url).searchParams.get('decoder')!;
     const client = new TestClient(url);
     let seen = 0;
     const timer = setInterval(() => {
@@ -56,22 +67,18 @@ export async function recordRun(dir: string, code: string, packets = 400, binMs 
         if (m.type !== 'data') continue;
         received.set(m.sequence_number, m);
         const a = answer(m);
-        if (a) client.ws.send(JSON.stringify({ type: 'prediction', sequence_number: m.sequence_number, ...a }));
+        if (!a) continue;
+        const { latency_ms: _reported, ...values } = a;
+        sent.get(name)!.push({ seq: m.sequence_number, values });
+        client.ws.send(JSON.stringify({ type: 'prediction', sequence_number: m.sequence_number, ...a }));
       }
     }, 5);
     return { client, stop: () => clearInterval(timer) };
   };
   expect((await api(t.http, 'POST', '/api/sessions/create', { code, speed: 8, paused: true, bin_ms: binMs })).status).toBe(201);
-  const session = t.engine.sessions.get(code)!;
-  const ds = t.engine.dataset;
-  const rec = recordSession(t.server, session, dir, {
-    name: ds.provenance.name,
-    path: null,
-    sha256: null,
-    synthetic: { preset: 'default', seed: 1 },
-    channels: ds.numUnits,
-    duration_s: ds.durationSeconds,
-  });
+  const started = await api(t.http, 'POST', `/api/sessions/${code}/recording`);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const id: string = started.body.recording.id;
   const rnd = noise(7);
   const kin = (p: any) => p.kinematics;
   const noisy = decoder(`${t.ws}/stream/${code}?decoder=noisy`, (p) =>
@@ -83,29 +90,23 @@ export async function recordRun(dir: string, code: string, packets = 400, binMs 
   await noisy.client.opened;
   await odd.client.opened;
   await api(t.http, 'POST', `/api/control/${code}/resume`);
-  rec.event('play');
   await noisy.client.packetsAtLeast(Math.floor(packets / 2), 10_000);
   await api(t.http, 'POST', `/api/control/${code}/pause`);
-  rec.event('pause');
   await sleep(150); // paused, every answer in: the scores can be reset between two predictions
-  rec.event('scores_reset');
   expect((await api(t.http, 'POST', `/api/sessions/${code}/decoders/reset`)).status).toBeLessThan(300);
   await api(t.http, 'POST', `/api/control/${code}/seek`, { position_seconds: 200 });
-  rec.event('seek', { to_s: 200 });
   await api(t.http, 'POST', `/api/control/${code}/resume`);
-  rec.event('play');
-  rec.snapshot();
   await noisy.client.packetsAtLeast(packets, 10_000);
   await api(t.http, 'POST', `/api/control/${code}/pause`);
-  rec.event('pause');
   await sleep(300); // the last answers arrive
   noisy.stop();
   odd.stop();
   const board = (await api(t.http, 'GET', `/api/sessions/${code}/decoders`)).body;
-  rec.stop();
+  const stopped = await api(t.http, 'DELETE', `/api/sessions/${code}/recording`);
+  expect(stopped.body.recording, JSON.stringify(stopped.body)).toMatchObject({ id, status: 'complete', error: null });
   noisy.client.close();
   odd.client.close();
-  return { server: t, dir, received, board };
+  return { server: t, dir: join(root, id), id, received, sent, board };
 }
 
 // ------------------------------------------------------------------ the recorder's tests
