@@ -92,7 +92,11 @@ export interface PredictionRecord {
   seq: number;
   /** Arrival on our monotonic clock. */
   t_ms: number;
-  /** Arrival minus the packet's send time; null when the sequence number was never sent. */
+  /**
+   * Arrival minus the time the packet was sent to this decoder, as the scoreboard measures it:
+   * WebSocket decoders from the packet's send time (its `t_ms`), Redis decoders from our XADD of
+   * it (at or a little after `t_ms`: publishing is batched). Null when the sequence number was never sent.
+   */
   latency_ms: number | null;
   /** What the decoder said it took, if it did. */
   reported_latency_ms: number | null;
