@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PYTHON } from '../helpers/python.ts';
-import { REPO_ROOT } from '../helpers/server.ts';
+import { api, REPO_ROOT, sleep } from '../helpers/server.ts';
 
 export const NODE = join(REPO_ROOT, 'examples', 'brand_decoder_node.py');
 
@@ -18,6 +18,20 @@ export function runNode(args: string[], wrap: string[] = []): Promise<string> {
 }
 
 /** The node's output stream, read back in Python: i_in and float32 samples per entry. */
+/**
+ * Waits until the scoreboard of `code` counts `n` predictions from decoder `name`: the node has
+ * written its last answer when it exits, and our XREAD may still be reading them on a loaded machine.
+ */
+export async function scoredAll(http: string, code: string, name: string, n: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = (await api(http, 'GET', `/api/sessions/${code}/decoders`)).body.decoders?.find((x: any) => x.name === name);
+    if ((d?.counts.predictions ?? 0) >= n) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} predictions of ${name} on ${code} (have ${d?.counts.predictions ?? 0})`);
+    await sleep(50);
+  }
+}
+
 export function readOutput(port: number, host: string, stream: string): Array<{ i_in: number; vx: number; vy: number; ts: number }> {
   const script = `
 import json, sys

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { pythonHas } from '../helpers/python.ts';
 import { api, REPO_ROOT, sleep, TEST_CACHE_DIR } from '../helpers/server.ts';
 import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
-import { runNode } from './brandNode.ts';
+import { runNode, scoredAll } from './brandNode.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
 const procs: ChildProcess[] = [];
@@ -135,9 +135,9 @@ describe('across machines: the BRAND node in its own network namespace', () => {
       expect(check.stdout).toContain(net.peer);
       expect(check.stdout).not.toContain(net.host);
       await runNode(['--host', net.host, '--port', String(redis.port), '--train-entries', '1600', '--predict-entries', '400'], ['ip', 'netns', 'exec', net.ns]);
-      await sleep(300);
-      const board = (await api(http, 'GET', '/api/sessions/brand/decoders')).body;
-      const d = board.decoders.find((x: any) => x.name === 'remote-wiener');
+      // The node has written its last answer; our XREAD may still be reading them (a loaded CI machine).
+      await scoredAll(http, 'brand', 'remote-wiener', 400);
+      const d = (await api(http, 'GET', '/api/sessions/brand/decoders')).body.decoders.find((x: any) => x.name === 'remote-wiener');
       expect(d).toMatchObject({ endpoint: 'redis', connected: true });
       expect(d.counts.predictions).toBe(400);
       expect(d.cumulative.r2_combined).toBeGreaterThan(0.3);

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonHas, runPythonJson } from '../helpers/python.ts';
-import { api, sleep, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
+import { api, startTestServer, TestClient, type TestServer } from '../helpers/server.ts';
 import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
-import { pairs, readOutput, runNode, SKLEARN_R2 } from './brandNode.ts';
+import { pairs, readOutput, runNode, scoredAll, SKLEARN_R2 } from './brandNode.ts';
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
@@ -29,7 +29,7 @@ describe.skipIf(!haveRedis || !pythonHas('redis', 'numpy', 'sklearn'))('a BRAND 
     await t.server.redis.connect({ url: redis.url, sessions: ['bci'], prefix: null, decoders: [{ stream: 'wiener_filter', name: 'wiener', axes: ['vx', 'vy'] }] });
     const ws = new TestClient(`${t.ws}/stream/binary/bci`);
     await runNode(['--port', String(redis.port), '--train-entries', '2000', '--predict-entries', '800']);
-    await sleep(300);
+    await scoredAll(t.http, 'bci', 'wiener', 800);
     const out = readOutput(redis.port, redis.bind, 'wiener_filter');
     expect(out).toHaveLength(800);
     const packets = new Map(ws.messages.filter((m: any) => m.type === 'data').map((m: any) => [m.sequence_number, m]));

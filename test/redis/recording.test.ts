@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord, PacketRecord, PredictionRecord } from '../../src/main/recorder/format.ts';
 import { pythonHas } from '../helpers/python.ts';
-import { api, sleep, startTestServer, type TestServer } from '../helpers/server.ts';
+import { api, startTestServer, type TestServer } from '../helpers/server.ts';
 import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
 import { readRecording, tempRoot } from '../recorder/support.ts';
-import { readOutput, runNode } from './brandNode.ts';
+import { readOutput, runNode, scoredAll } from './brandNode.ts';
 
 describe.skipIf(!haveRedis || !pythonHas('redis', 'numpy'))('recording a session a Redis decoder answers', () => {
   let redis: TestRedis;
@@ -36,7 +36,7 @@ describe.skipIf(!haveRedis || !pythonHas('redis', 'numpy'))('recording a session
     // The decoder joins while the recording runs.
     await t.server.redis.connect({ url: redis.url, sessions: [code], prefix: null, decoders: [{ stream: 'wiener_filter', name: 'wiener', axes: ['vx', 'vy'] }] });
     await runNode(['--port', String(redis.port), '--train-entries', '400', '--predict-entries', '300']);
-    await sleep(300); // its last answers are read and scored
+    await scoredAll(t.http, code, 'wiener', 300);
     const board = (await api(t.http, 'GET', `/api/sessions/${code}/decoders`)).body;
     const stopped = await api(t.http, 'DELETE', `/api/sessions/${code}/recording`);
     expect(stopped.body.recording).toMatchObject({ id, status: 'complete', error: null });
