@@ -4,6 +4,7 @@
  * Columns grow by doubling when a flush interval holds more than they can (20× speed at 200 Hz).
  */
 import { AXES } from '../../shared/wire.ts';
+import { OUTCOMES, type RecordedOutcome } from './format.ts';
 import { ascii, LineWriter } from './lineWriter.ts';
 
 const K_SEQ = ascii('{"seq":');
@@ -75,9 +76,7 @@ export class PacketColumns {
   }
 }
 
-export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
-export type RecordedOutcome = (typeof OUTCOMES)[number];
-const OUTCOME_CODE: Record<RecordedOutcome, number> = { scored: 0, late: 1, duplicate: 2, stale: 3, unknown: 4, invalid: 5 };
+const OUTCOME_CODE = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<RecordedOutcome, number>;
 /** The end of a prediction line for each outcome, made once. */
 const OUTCOME_TAIL = OUTCOMES.map((o) => ascii(`},"outcome":"${o}"}\n`));
 /** `"x":` … in AXES order (the columns' order). */

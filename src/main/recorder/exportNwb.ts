@@ -36,11 +36,10 @@ import {
   writeNwbHeader,
 } from '../dataset/nwbWriter.ts';
 import { openNwb } from '../dataset/nwbReader.ts';
-import type { PredictionRecord } from './format.ts';
+import { OUTCOMES, type PredictionRecord } from './format.ts';
 import {
   binTime,
   MAX_DECODERS,
-  OUTCOMES,
   skippedDecoders,
   predictedInto,
   Truth,

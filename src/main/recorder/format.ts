@@ -19,6 +19,8 @@
  */
 import type { Axis, EvaluationWindow, Perturbations, SessionFilters } from '../../shared/wire.ts';
 import type { DecoderSummary } from '../../shared/studioApi.ts';
+import type { PredictionOutcome } from '../evaluation/sessionScoring.ts';
+import type { SessionEventKind } from '../playback/session.ts';
 
 export const RECORDING_FORMAT_VERSION = 1;
 export const FLUSH_EVERY_MS = 1000;
@@ -101,24 +103,21 @@ export interface PredictionRecord {
   /** What the decoder said it took, if it did. */
   reported_latency_ms: number | null;
   values: Partial<Record<Axis, number>>;
-  outcome: 'scored' | 'late' | 'duplicate' | 'stale' | 'unknown' | 'invalid';
+  outcome: RecordedOutcome;
 }
 
-export type EventKind =
-  | 'recording_started'
-  | 'recording_stopped'
-  | 'play'
-  | 'pause'
-  | 'seek'
-  | 'speed'
-  | 'loop'
-  | 'filters'
-  | 'dataset'
-  | 'perturbations'
-  | 'scores_reset'
-  | 'decoder_connected'
-  | 'decoder_disconnected'
-  | 'session_closed';
+/** A session's own events, and the recording's start and stop around them. */
+/**
+ * What became of a prediction (scoring's PredictionOutcome, or `invalid`: it could not be read),
+ * in a fixed order: NWB stores an outcome as its position here.
+ */
+export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
+export type RecordedOutcome = (typeof OUTCOMES)[number];
+// The list names exactly scoring's outcomes and `invalid`: a new outcome fails to compile here.
+const _sameOutcomes: [RecordedOutcome] extends [PredictionOutcome | 'invalid'] ? ([PredictionOutcome | 'invalid'] extends [RecordedOutcome] ? true : never) : never = true;
+void _sameOutcomes;
+
+export type EventKind = 'recording_started' | 'recording_stopped' | SessionEventKind;
 
 export interface EventRecord {
   t_ms: number;

@@ -16,6 +16,7 @@ import {
   type PredictionRecord,
   type RecordingManifest,
   type ScoreRecord,
+  OUTCOMES,
 } from './format.ts';
 
 /** A folder that cannot be read as a recording; the message names the folder and the problem. */
@@ -120,7 +121,7 @@ function parseManifest(dir: string, text: string): RecordingManifest {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumOrNull = (v: unknown) => v === null || isNum(v);
-const OUTCOMES = new Set(['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid']);
+const KNOWN_OUTCOMES = new Set<unknown>(OUTCOMES);
 
 /** Is `r` a record of this log? Checks what export relies on, not every field. */
 const VALID: Record<LogName, (r: Record<string, unknown>) => boolean> = {
@@ -133,7 +134,7 @@ const VALID: Record<LogName, (r: Record<string, unknown>) => boolean> = {
     isNumOrNull(r.latency_ms) &&
     isNumOrNull(r.reported_latency_ms ?? null) &&
     typeof r.outcome === 'string' &&
-    OUTCOMES.has(r.outcome) &&
+    KNOWN_OUTCOMES.has(r.outcome) &&
     isObject(r.values) &&
     Object.entries(r.values).every(([k, v]) => (AXES as readonly string[]).includes(k) && (v === null || typeof v === 'number')),
   events: (r) => isNum(r.t_ms) && typeof r.kind === 'string' && (r.position_s === undefined || r.position_s === null || typeof r.position_s === 'number'),

@@ -145,9 +145,6 @@ export function predictedInto(p: PredictionRecord, out: Float64Array): void {
   }
 }
 
-/** Outcomes in a stable order: the number stored in NWB (`outcome` column) is the position. */
-export const OUTCOMES = ['scored', 'late', 'duplicate', 'stale', 'unknown', 'invalid'] as const;
-
 /**
  * Counted in the final cumulative scores: a joined prediction (scored or late) for a bin in the
  * window, after the last reset of the scores.
