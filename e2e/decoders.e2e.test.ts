@@ -9,12 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { api, startTestServer, TestClient, type TestServer } from '../test/helpers/server.ts';
-import { CHROMIUM, CHROMIUM_ARGS, createSessionInUi, ensureBuilt, eventually, focusNeutral, SHOTS_DIR, sleep, tid, VIEWPORT, waitAttr, waitForStudio, watchPage } from './support.ts';
+import { CHROMIUM, createSessionInUi, ensureBuilt, eventually, focusNeutral, openStudioPage, SHOTS_DIR, sleep, tid, waitAttr } from './support.ts';
 
 const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found`;
 if (missing) console.warn(`[skip] decoders e2e: ${missing}`);
@@ -157,11 +157,7 @@ beforeAll(async () => {
   t = await startTestServer();
   service = new StudioService(t.engine, t.server);
   t.server.attachStudio(service);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  problems = watchPage(page);
-  await page.goto(`${t.http}/studio/`);
-  await waitForStudio(page);
+  ({ browser, page, problems } = await openStudioPage(t.http));
 }, 180_000);
 
 afterAll(async () => {

@@ -8,12 +8,12 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/main/dataset/loadDataset.ts';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
-import { CHROMIUM, CHROMIUM_ARGS, connectClient, createSessionInUi, ensureBuilt, eventually, SHOTS_DIR, VIEWPORT, waitAttr, waitForStudio, watchPage } from './support.ts';
+import { CHROMIUM, connectClient, createSessionInUi, ensureBuilt, eventually, openStudioPage, SHOTS_DIR, waitAttr } from './support.ts';
 
 const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found`;
 if (missing) console.warn(`[skip] recording e2e: ${missing}`);
@@ -30,11 +30,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'phantomlink-e2e-recordings-'));
   t = await startTestServer({ server: { recordings: { root } } });
   t.server.attachStudio(new StudioService(t.engine, t.server));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  problems = watchPage(page);
-  await page.goto(`${t.http}/studio/`);
-  await waitForStudio(page);
+  ({ browser, page, problems } = await openStudioPage(t.http));
 }, 180_000);
 
 afterAll(async () => {

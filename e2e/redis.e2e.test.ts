@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import { haveRedis, TestRedis } from '../test/helpers/redisServer.ts';
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, eventually, SHOTS_DIR, tid, VIEWPORT, waitForStudio, watchPage } from './support.ts';
+import { CHROMIUM, ensureBuilt, eventually, openStudioPage, SHOTS_DIR, tid } from './support.ts';
 
 const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not found` : !haveRedis ? 'no redis-server' : null;
 if (missing) console.warn(`[skip] redis e2e: ${missing}`);
@@ -28,11 +28,7 @@ beforeAll(async () => {
   redis = await TestRedis.start();
   t = await startTestServer();
   t.server.attachStudio(new StudioService(t.engine, t.server));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  problems = watchPage(page);
-  await page.goto(`${t.http}/studio/`);
-  await waitForStudio(page);
+  ({ browser, page, problems } = await openStudioPage(t.http));
 }, 180_000);
 
 afterAll(async () => {

@@ -6,20 +6,17 @@
  *
  *   npx vitest run e2e          (needs out/renderer: built here if missing)
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../src/main/studio/studioService.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import {
   CHROMIUM,
-  CHROMIUM_ARGS,
   ensureBuilt,
   flowShowsDataset,
-  STUDIO_FLOWS,
+  openStudioPage,
   plotsFillAfterSeekElsewhere,
-  VIEWPORT,
-  waitForStudio,
-  watchPage,
+  STUDIO_FLOWS,
   type StudioCtx,
 } from './support.ts';
 import { existsSync } from 'node:fs';
@@ -39,11 +36,7 @@ beforeAll(async () => {
   ensureBuilt();
   t = await startTestServer();
   t.server.attachStudio(new StudioService(t.engine, t.server));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  problems = watchPage(page);
-  await page.goto(`${t.http}/studio/`);
-  await waitForStudio(page);
+  ({ browser, page, problems } = await openStudioPage(t.http));
   firstLoad = {
     demoSelected: await page.locator('[data-testid="session-item-demo"]').getAttribute('aria-selected'),
     sessions: await page.locator('[data-testid^="session-item-"]').count(),

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { api, REPO_ROOT, TestClient } from '../test/helpers/server.ts';
 
@@ -140,6 +140,16 @@ export async function waitForStudio(page: Page): Promise<void> {
   await tid(page, 'session-item-demo').waitFor({ timeout: 20_000 });
   await tid(page, 'dataset-name').waitFor({ timeout: 20_000 });
   await eventually(() => tid(page, 'transport-play-pause').getAttribute('data-status'), (s) => s !== 'none', 'a followed session', 20_000);
+}
+
+/** Debian's Chromium on the browser host's studio, loaded, collecting the page's errors and warnings. */
+export async function openStudioPage(httpUrl: string): Promise<{ browser: Browser; page: Page; problems: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+  const problems = watchPage(page);
+  await page.goto(`${httpUrl}/studio/`);
+  await waitForStudio(page);
+  return { browser, page, problems };
 }
 
 /** Creates a session with `code` through the form; the UI follows it. Returns its binary URL as shown. */
