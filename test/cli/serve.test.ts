@@ -1,41 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI_BIN, killCliProcesses, runCli } from '../helpers/cli.ts';
 import { readFileSync } from 'node:fs';
 import { SERVER_V8_FLAGS } from '../../bench/lib.ts';
-import { REPO_ROOT, TEST_CACHE_DIR, TestClient } from '../helpers/server.ts';
+import { REPO_ROOT, TestClient } from '../helpers/server.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
-const procs: ChildProcess[] = [];
+const BIN = CLI_BIN;
+const run = runCli;
 
-/** `direct`: executed as a program (its shebang picks Node and its flags), as `npx phantomlink` does. */
-function run(args: string[], direct = false) {
-  const child = spawn(direct ? BIN : process.execPath, direct ? args : [BIN, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = async (pattern: RegExp, timeoutMs = 30_000) => {
-    const t0 = Date.now();
-    while (!pattern.test(stdout)) {
-      if (child.exitCode !== null || Date.now() - t0 > timeoutMs) throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return stdout.match(pattern)!;
-  };
-  return { child, exited, output, get stdout() { return stdout; }, get stderr() { return stderr; } };
-}
-
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterEach(killCliProcesses);
 
 describe('phantomlink serve', () => {
   it('run as a program (npx phantomlink), Node runs it with the server\'s V8 flags, as npm start does and the benchmarks measure', async () => {

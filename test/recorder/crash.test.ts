@@ -3,36 +3,23 @@
  * start on the same folder closes the unfinished recording (`recovered`), which is readable and
  * misses at most about a second of packets before the kill.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliProcesses, runCli } from '../helpers/cli.ts';
 import { FLUSH_EVERY_MS, RECORDING_FILES } from '../../src/main/recorder/format.ts';
-import { api, REPO_ROOT, TEST_CACHE_DIR, TestClient } from '../helpers/server.ts';
+import { api, TestClient } from '../helpers/server.ts';
 import { readRecording, tempRoot, until } from './support.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
-const procs: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterEach(killCliProcesses);
 
+/** `phantomlink serve --record root`, once it listens. */
 async function serve(root: string): Promise<{ child: ChildProcess; http: string; ws: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--record', root, '--log-level', 'warn'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  await until(() => /REST API:\s+(http:\/\/\S+)\//.test(out) || child.exitCode !== null, 'the banner', 60_000);
-  const http = /REST API:\s+(http:\/\/\S+)\//.exec(out)?.[1];
-  if (!http) throw new Error(`serve did not start:\n${out}\n${err}`);
-  expect(out).toContain(`recordings:     ${root}   (recording every session)`);
-  return { child, http, ws: http.replace(/^http/, 'ws'), stderr: () => err };
+  const p = runCli(['serve', '--port', '0', '--record', root, '--log-level', 'warn']);
+  const http = await p.http(60_000);
+  expect(p.stdout).toContain(`recordings:     ${root}   (recording every session)`);
+  return { child: p.child, http, ws: http.replace(/^http/, 'ws'), stderr: () => p.stderr };
 }
 
 describe('SIGKILL while recording', () => {

@@ -2,16 +2,14 @@
  * `phantomlink export` as a user runs it: the real CLI (bin/phantomlink.mjs) in its own process
  * on a recorded run; progress on stderr, a summary on stdout, exit codes, one-line errors.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { loadDataset } from '../../src/main/dataset/loadDataset.ts';
-import { REPO_ROOT, TEST_CACHE_DIR } from '../helpers/server.ts';
 import { recordRun, type RecordedRun } from './support.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
 let run: RecordedRun;
 let work: string;
 
@@ -23,15 +21,10 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'export', ...args], { cwd: REPO_ROOT, env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+async function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = runCli(['export', ...args]);
+  const code = await p.exited;
+  return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
 describe('phantomlink export', () => {

@@ -2,44 +2,20 @@
  * `phantomlink serve --redis …` as a lab runs it, and across machines: the BRAND node in its own
  * network namespace (a veth pair, Redis bound to the host side's address), scored live.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killCliProcesses, runCli } from '../helpers/cli.ts';
 import { Redis } from 'ioredis';
 import { pythonHas } from '../helpers/python.ts';
-import { api, REPO_ROOT, sleep, TEST_CACHE_DIR } from '../helpers/server.ts';
+import { api, sleep } from '../helpers/server.ts';
 import { haveRedis, TestRedis } from '../helpers/redisServer.ts';
 import { runNode, scoredAll } from './brandNode.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'phantomlink.mjs');
-const procs: ChildProcess[] = [];
+/** `phantomlink serve` on a free port with `args`. */
+const serve = (args: string[]) => runCli(['serve', '--port', '0', ...args]);
 
-function serve(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PHANTOMLINK_CACHE_DIR: TEST_CACHE_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  const http = async (): Promise<string> => {
-    const t0 = Date.now();
-    while (!/REST API:\s+(http:\/\/\S+)\//.test(out)) {
-      if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`server did not start:\n${out}\n${err}`);
-      await sleep(50);
-    }
-    return /REST API:\s+(http:\/\/\S+)\//.exec(out)![1];
-  };
-  return { child, exited, http, get out() { return out; }, get err() { return err; } };
-}
-
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterEach(killCliProcesses);
 
 async function until(pred: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,7 +34,7 @@ describe('phantomlink serve --redis: bad flags', () => {
     ] as const) {
       const p = serve([...args]);
       expect(await p.exited).toBe(2);
-      expect(p.err).toMatch(msg);
+      expect(p.stderr).toMatch(msg);
     }
   });
 });
@@ -69,7 +45,7 @@ describe.skipIf(!haveRedis || !pythonHas('redis', 'numpy'))('phantomlink serve -
     try {
       const p = serve(['--redis', redis.url, '--redis-sessions', 'rig-a,rig-b', '--redis-prefix', 'lab:']);
       const http = await p.http();
-      expect(p.out).toMatch(/Redis:\s+redis:\/\/127\.0\.0\.1:\d+\/0 \(connecting\) publishing rig-a: lab:rig-a:binned_spikes/);
+      expect(p.stdout).toMatch(/Redis:\s+redis:\/\/127\.0\.0\.1:\d+\/0 \(connecting\) publishing rig-a: lab:rig-a:binned_spikes/);
       await until(async () => (await api(http, 'GET', '/api/redis')).body.state === 'connected', 'connected');
       const r = new Redis(redis.url);
       await until(async () => (await r.xlen('lab:rig-b:binned_spikes')) > 10, 'entries in lab:rig-b:binned_spikes');
