@@ -18,6 +18,8 @@ const KEEP_ENDED = 20;
 
 export class ExportJobs {
   private readonly jobs = new Map<string, ExportJob>();
+  /** The end of each running export, by recording and format: a second start joins it. */
+  private readonly running = new Map<string, Promise<ExportJob>>();
   private readonly listeners = new Set<(job: ExportJob) => void>();
 
   /** `cacheDir`: where the child finds the built-in recording (the engine's cache). */
@@ -58,7 +60,6 @@ export class ExportJobs {
     return { job: { ...job }, done };
   }
 
-  private readonly running = new Map<string, Promise<ExportJob>>();
 
   private spawn(job: ExportJob, dir: string): Promise<ExportJob> {
     const bin = join(packageRoot(), 'bin', 'phantomlink.mjs');
