@@ -17,7 +17,7 @@ import { BIN_MS } from '../../shared/bins.ts';
  *   per period, two at a time, instead of ten at once (every socket write is a syscall on one
  *   thread, ~9 µs; a burst of 100 writes would make the last session ~1 ms late);
  * - setTimeout wakes it ~2 ms early; it sleeps the rest in the kernel with Atomics.wait
- *   (no allocation, no polling) and spins only the last ~0.3 ms (realTime);
+ *   (no allocation, no polling) and spins only the last ~0.1 ms (realTime);
  * - all clocks due at a wake first prepare their packets (build + encode), then send them, in
  *   an order that rotates every wake so no session is always served last.
  * Every tick goes through the event loop once before the scheduler blocks again, so socket
@@ -156,10 +156,12 @@ export interface SchedulerTime {
 
 /**
  * setTimeout wakes the scheduler ~2 ms early (it can fire ~1.5 ms early or late); the rest is
- * slept in the kernel with Atomics.wait (no allocation, no polling) and the last ~0.3 ms spun,
- * since kernel wake-ups take a little.
+ * slept in the kernel with Atomics.wait (no allocation, no polling) and the last ~0.1 ms spun:
+ * a timed futex wake-up lands some tens of µs late (timer slack plus the wake itself). A longer
+ * spin buys nothing at the tail and burns a core's worth of time at high packet rates, which on
+ * a 2-core machine is taken from the decoders and makes the engine's thread the one preempted.
  */
-export function realTime(spinMs = 0.3): SchedulerTime {
+export function realTime(spinMs = 0.1): SchedulerTime {
   // Atomics.wait on a private cell nobody notifies: a precise sleep that allocates nothing.
   const sleepCell = new Int32Array(new SharedArrayBuffer(4));
   const now = () => performance.now();
