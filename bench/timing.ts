@@ -36,8 +36,6 @@ const PHASE = (arg('phase') ?? 'aligned') as 'aligned' | 'spread';
 /** Bin width of every session (ms); the packet period at 1×. */
 const BIN = Number(arg('bin-ms') ?? BIN_MS);
 /** Optional OS priority (nice value, e.g. -10; needs root) for server and client processes: a diagnostic, off by default. */
-/** Optional PacketClock spinMs for every session (the SessionOptions.clock knob): a diagnostic, default = the engine's. */
-const SPIN_MS: number | null = null; // the shared TickScheduler has no per-session spin knob any more
 const PRIORITY = arg('priority') !== undefined ? Number(arg('priority')) : null;
 /**
  * Ticks whose median is taken at each end of the run for the drift figures: 5 s at 40 Hz
@@ -301,7 +299,7 @@ async function main(): Promise<void> {
       `built-in \`default\` recording (${engine.dataset.numUnits} channels). Server (Engine + startServer) in the benchmark process, ` +
       `clients in a separate Node process on the same ${machine.cpus} cores. Session start: **${PHASE}** ` +
       (PHASE === 'aligned' ? '(all sessions started in one loop: the worst case; the TickScheduler gives each a phase slot, 5 slots per period).' : `(session i starts at i × ${fmt(BIN / SESSIONS, 1)} ms).`) +
-      (SPIN_MS !== null ? ` Clock spinMs overridden to ${SPIN_MS} (diagnostic).` : ' Clock settings: the engine defaults.'),
+      ' Clock settings: the engine defaults.',
     '',
     '## Goals',
     '',
@@ -402,7 +400,7 @@ async function main(): Promise<void> {
     benchmark: 'timing',
     quick: QUICK,
     machine,
-    config: { seconds: SECONDS, sessions: SESSIONS, clients_per_session: PER, bin_ms: BIN, phase: PHASE, priority: PRIORITY, spin_ms: SPIN_MS, drift_edge_ticks: EDGE, wall_ms: round(wallMs, 1) },
+    config: { seconds: SECONDS, sessions: SESSIONS, clients_per_session: PER, bin_ms: BIN, phase: PHASE, priority: PRIORITY, drift_edge_ticks: EDGE, wall_ms: round(wallMs, 1) },
     goals: { ...GOAL, met: goals },
     host: { ...host, own_cores: round(ownCores, 3), others_cores: round(othersCores, 3) },
     server: {
