@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { LineWriter } from './lineWriter.ts';
+import { LineWriter, giveBackLineWriter, takeLineWriter } from './lineWriter.ts';
 
 /**
  * One append-only log file of a recording. Lines are formatted into `writer` (by the flush timer,
@@ -11,10 +11,11 @@ import { LineWriter } from './lineWriter.ts';
  */
 export class JsonlFile {
   /** Where the next lines go; `commit` sends them. */
-  writer = new LineWriter();
-  private spare = new LineWriter();
+  writer = takeLineWriter();
+  private spare = takeLineWriter();
   private writing: Promise<void> | null = null;
   private failed = false;
+  private closed = false;
   /** Bytes handed to the kernel so far. */
   bytes = 0;
 
@@ -37,7 +38,7 @@ export class JsonlFile {
 
   /** Sends what `writer` holds, now or after the write in flight. */
   commit(): void {
-    if (this.failed) return this.writer.clear();
+    if (this.failed || this.closed) return this.writer.clear();
     if (this.writer.length > 0) this.writing ??= this.drain();
   }
 
@@ -46,8 +47,16 @@ export class JsonlFile {
     while (this.writing) await this.writing;
   }
 
+  /** Writes what was committed, closes the file and gives its writers back; later lines are dropped. */
   async close(): Promise<void> {
     await this.flushed();
+    if (!this.closed) {
+      this.closed = true;
+      giveBackLineWriter(this.writer);
+      giveBackLineWriter(this.spare);
+      this.writer = new LineWriter(0);
+      this.spare = this.writer;
+    }
     await this.handle.close().catch(() => {});
   }
 

@@ -92,3 +92,21 @@ export class LineWriter {
 
 /** Pre-encoded ASCII, for `raw`. */
 export const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+
+/**
+ * Writers given back by closed logs, for the next recording's: each log's pair grows to hold
+ * half a second of lines (~100 KB for 10 decoders), and a server that starts 64 recordings at
+ * once would otherwise allocate them all anew each time, external memory V8 answers with full
+ * collections that every session's next packet waits behind. Capped: at most POOL_MAX kept.
+ */
+const pool: LineWriter[] = [];
+const POOL_MAX = 512;
+
+export function takeLineWriter(): LineWriter {
+  return pool.pop() ?? new LineWriter();
+}
+
+export function giveBackLineWriter(w: LineWriter): void {
+  w.clear();
+  if (pool.length < POOL_MAX) pool.push(w);
+}

@@ -28,6 +28,8 @@ import { fileSha256, gitCommit, hostInfo } from './provenance.ts';
  * when a write was slow, as format.ts promises.
  */
 const FLUSH_PERIOD_MS = FLUSH_EVERY_MS / 2;
+/** A removed folder is noticed within this many flushes (2 s). */
+const DIR_CHECK_EVERY = 4;
 
 /** An event line, or a slot whose line waits for something slow (a dataset's hash): order is kept. */
 interface EventSlot {
@@ -61,6 +63,7 @@ export class Recorder implements SessionSubscriber {
   private readonly hashing: Promise<unknown>[] = [];
   private manifestWrite: Promise<void> = Promise.resolve();
   private checkingDir = false;
+  private flushes = 0;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -258,8 +261,10 @@ export class Recorder implements SessionSubscriber {
     let lines = '';
     while (this.events.length > 0 && this.events[0].line !== null) lines += this.events.shift()!.line;
     this.files.events.append(lines);
-    // Writes into a folder removed while open succeed on Linux (the inode lives on): look for it.
-    if (!this.checkingDir && !this.stopping) {
+    // Writes into a folder removed while open succeed on Linux (the inode lives on): look for it,
+    // every DIR_CHECK_EVERY flushes (a stat is a round trip through libuv's thread pool, and 64
+    // recordings flush 128 times a second).
+    if (this.flushes++ % DIR_CHECK_EVERY === 0 && !this.checkingDir && !this.stopping) {
       this.checkingDir = true;
       stat(join(this.dir, RECORDING_FILES.manifest))
         .catch((err) => this.fail(describeFsError(err, this.dir)))

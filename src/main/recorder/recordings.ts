@@ -28,6 +28,9 @@ export interface RecordingsOptions {
   cacheDir?: string;
 }
 
+/** What is kept of a recording that ended in this process: its outcome, not its buffers. */
+type EndedRecording = Pick<Recorder, 'id' | 'status' | 'error' | 'manifest' | 'durationS' | 'counts'>;
+
 /**
  * The recordings folder: one Recorder per recording session, the list of what is on disk, and
  * the closing of recordings a killed process left unfinished. Paths come only from checked ids
@@ -38,7 +41,7 @@ export class Recordings implements RecordingService {
   private readonly active = new Map<string, Recorder>();
   private readonly starting = new Set<string>();
   /** Recordings that ended here (failed ones too, whose manifest a full disk may have kept old). */
-  private readonly ended = new Map<string, Recorder>();
+  private readonly ended = new Map<string, EndedRecording>();
   private readonly listeners = new Set<() => void>();
   private readonly tried = new WeakSet<Session>();
   private offSessions: () => void = () => {};
@@ -221,14 +224,16 @@ export class Recordings implements RecordingService {
     throw new RecordingRefusal('recording_not_found', `no recording "${id}" in ${this.root}`);
   }
 
-  private liveRecorder(id: string): Recorder | undefined {
+  private liveRecorder(id: string): Recorder | EndedRecording | undefined {
     for (const r of this.active.values()) if (r.id === id) return r;
     return this.ended.get(id);
   }
 
   private onEnded(r: Recorder): void {
     if (this.active.get(r.session.code) === r) this.active.delete(r.session.code);
-    this.ended.set(r.id, r);
+    // Only what the list shows: the Recorder's columns and line buffers (~0.5 MB with 10
+    // decoders) would otherwise live as long as the process, one set per recording made.
+    this.ended.set(r.id, { id: r.id, status: r.status, error: r.error, manifest: r.manifest, durationS: r.durationS, counts: r.counts });
     this.emit();
   }
 
@@ -244,7 +249,7 @@ export class Recordings implements RecordingService {
     }
   }
 
-  private async summaryOf(m: RecordingManifest, live?: Recorder): Promise<RecordingSummary> {
+  private async summaryOf(m: RecordingManifest, live?: Recorder | EndedRecording): Promise<RecordingSummary> {
     const sizes = await Promise.all(
       Object.values(RECORDING_FILES).map((f) =>
         stat(join(this.root, m.id, f)).then(
