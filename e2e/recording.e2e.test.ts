@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/main/dataset/loadDataset.ts';
-import { StudioService } from '../src/main/studio/studioService.ts';
-import { startTestServer, type TestServer } from '../test/helpers/server.ts';
-import { CHROMIUM, connectClient, createSessionInUi, ensureBuilt, eventually, openStudioPage, SHOTS_DIR, waitAttr } from './support.ts';
+import type { TestServer } from '../test/helpers/server.ts';
+import { CHROMIUM, connectClient, createSessionInUi, ensureBuilt, eventually, openStudioOnTestServer, SHOTS_DIR, waitAttr } from './support.ts';
 
 const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found`;
 if (missing) console.warn(`[skip] recording e2e: ${missing}`);
@@ -28,9 +27,7 @@ beforeAll(async () => {
   if (missing) return;
   ensureBuilt();
   root = mkdtempSync(join(tmpdir(), 'phantomlink-e2e-recordings-'));
-  t = await startTestServer({ server: { recordings: { root } } });
-  t.server.attachStudio(new StudioService(t.engine, t.server));
-  ({ browser, page, problems } = await openStudioPage(t.http));
+  ({ t, browser, page, problems } = await openStudioOnTestServer({ server: { recordings: { root } } }));
 }, 180_000);
 
 afterAll(async () => {

@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../src/main/studio/studioService.ts';
-import { startTestServer, type TestServer } from '../test/helpers/server.ts';
+import type { TestServer } from '../test/helpers/server.ts';
 import { haveRedis, TestRedis } from '../test/helpers/redisServer.ts';
-import { CHROMIUM, ensureBuilt, eventually, openStudioPage, SHOTS_DIR, tid } from './support.ts';
+import { CHROMIUM, ensureBuilt, eventually, openStudioOnTestServer, SHOTS_DIR, tid } from './support.ts';
 
 const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not found` : !haveRedis ? 'no redis-server' : null;
 if (missing) console.warn(`[skip] redis e2e: ${missing}`);
@@ -26,9 +25,7 @@ beforeAll(async () => {
   if (missing) return;
   ensureBuilt();
   redis = await TestRedis.start();
-  t = await startTestServer();
-  t.server.attachStudio(new StudioService(t.engine, t.server));
-  ({ browser, page, problems } = await openStudioPage(t.http));
+  ({ t, browser, page, problems } = await openStudioOnTestServer());
 }, 180_000);
 
 afterAll(async () => {

@@ -13,9 +13,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../src/main/studio/studioService.ts';
-import { api, startTestServer, TestClient, type TestServer } from '../test/helpers/server.ts';
-import { CHROMIUM, connectClient, createSessionInUi, ensureBuilt, eventually, focusNeutral, openStudioPage, parseClock, SHOTS_DIR, sleep, tid, waitAttr } from './support.ts';
+import { api, TestClient, type TestServer } from '../test/helpers/server.ts';
+import { CHROMIUM, connectClient, createSessionInUi, ensureBuilt, eventually, focusNeutral, openStudioOnTestServer, parseClock, SHOTS_DIR, sleep, tid, waitAttr } from './support.ts';
 
 const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found`;
 if (missing) console.warn(`[skip] stress e2e: ${missing}`);
@@ -110,9 +109,7 @@ let problems: string[] = [];
 beforeAll(async () => {
   if (missing) return;
   ensureBuilt();
-  t = await startTestServer();
-  t.server.attachStudio(new StudioService(t.engine, t.server));
-  ({ browser, page, problems } = await openStudioPage(t.http));
+  ({ t, browser, page, problems } = await openStudioOnTestServer());
 }, 180_000);
 
 afterAll(async () => {

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { api, REPO_ROOT, TestClient } from '../test/helpers/server.ts';
+import { StudioService } from '../src/main/studio/studioService.ts';
+import { api, REPO_ROOT, startTestServer, TestClient, type TestServer } from '../test/helpers/server.ts';
 
 export { REPO_ROOT };
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -150,6 +151,13 @@ export async function openStudioPage(httpUrl: string): Promise<{ browser: Browse
   await page.goto(`${httpUrl}/studio/`);
   await waitForStudio(page);
   return { browser, page, problems };
+}
+
+/** A test server with the studio attached (the browser host), and that studio open in Chromium. */
+export async function openStudioOnTestServer(opts: Parameters<typeof startTestServer>[0] = {}): Promise<{ t: TestServer; browser: Browser; page: Page; problems: string[] }> {
+  const t = await startTestServer(opts);
+  t.server.attachStudio(new StudioService(t.engine, t.server));
+  return { t, ...(await openStudioPage(t.http)) };
 }
 
 /** Creates a session with `code` through the form; the UI follows it. Returns its binary URL as shown. */
