@@ -17,6 +17,14 @@ describe('recorder columns', () => {
     for (const n of [0, 7, 10, 99, 100, 12345, -42, 2 ** 53 - 1, 1e15, 9_999_999_999]) expect(int(n)).toBe(String(n));
   });
 
+  it('integers on both sides of 2^31 and any double are written as JSON.stringify writes them', () => {
+    const edges = [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, -(2 ** 31), 2 ** 32 + 5, 21_474_836_480, 10_000_000_000, 4_294_967_295];
+    const randomInts = Array.from({ length: 2000 }, (_, i) => Math.floor(Math.random() * 10 ** (i % 16)) * (i % 3 ? 1 : -1));
+    for (const n of [...edges, ...randomInts]) expect(int(n)).toBe(JSON.stringify(n));
+    const doubles = [0.1, -3.25, 1e-7, 1.7976931348623157e308, 5e-324, ...Array.from({ length: 2000 }, () => (Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 12 - 4))];
+    for (const v of doubles) expect(new LineWriter(4).num(v).view().toString()).toBe(JSON.stringify(v));
+  });
+
   it('the writer grows past its first size and keeps what it had', () => {
     const w = new LineWriter(8);
     for (let i = 0; i < 1000; i++) w.int(i).text('é,');

@@ -32,9 +32,13 @@ export class LineWriter {
 
   /** Bytes encoded once (keys, punctuation): see `ascii`. */
   raw(b: Uint8Array): this {
-    this.room(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    const n = b.length;
+    this.room(n);
+    // A loop, not `buf.set`: these are a few bytes, and the builtin's call costs more than the copy.
+    const buf = this.buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = b[i];
+    this.length = at;
     return this;
   }
 
@@ -47,27 +51,36 @@ export class LineWriter {
 
   /** A safe integer, in decimal. */
   int(n: number): this {
-    if (!Number.isSafeInteger(n)) return this.text(String(n));
+    if (!Number.isSafeInteger(n)) return this.asciiText(String(n));
     this.room(17);
+    const buf = this.buf;
     if (n < 0) {
-      this.buf[this.length++] = 0x2d; // '-'
+      buf[this.length++] = 0x2d; // '-'
       n = -n;
     }
     let digits = 1;
     for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
     let at = this.length + digits;
     this.length = at;
+    // Above 2^31 a digit is a double's division; below, int32 arithmetic (sequence numbers, bins, ms).
+    while (n > 0x7fffffff) {
+      const q = Math.floor(n / 10);
+      buf[--at] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    let i = n | 0;
     do {
-      this.buf[--at] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
+      const q = (i / 10) | 0;
+      buf[--at] = 0x30 + (i - q * 10);
+      i = q;
+    } while (i > 0);
     return this;
   }
 
   /** Milliseconds with up to 3 decimals (µs), trailing zeros dropped: 28.201, 3.2, 100. */
   fixed3(v: number): this {
     const us = Math.round(v * 1000);
-    if (!Number.isSafeInteger(us) || us < 0) return this.text(String(us / 1000));
+    if (!Number.isSafeInteger(us) || us < 0) return this.asciiText(String(us / 1000));
     const ms = Math.floor(us / 1000);
     let frac = us - ms * 1000;
     this.int(ms);
@@ -86,7 +99,18 @@ export class LineWriter {
 
   /** A finite number at full precision (integers without a string). */
   num(v: number): this {
-    return Number.isSafeInteger(v) ? this.int(v) : this.text(String(v));
+    return Number.isSafeInteger(v) ? this.int(v) : this.asciiText(String(v));
+  }
+
+  /** Text known to be ASCII (a number's digits), copied char by char: cheaper than the UTF-8 encoder for a few bytes. */
+  private asciiText(s: string): this {
+    const n = s.length;
+    this.room(n);
+    const buf = this.buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    this.length = at;
+    return this;
   }
 }
 
