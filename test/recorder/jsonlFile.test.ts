@@ -1,17 +1,30 @@
 /**
- * A recording's log file hands its line buffers on to the next recording's when it closes: what
- * one writes must never land in another's file, whatever is appended after the close.
+ * A recording's log file: lines land whole and in order, on the event loop while the disk is
+ * quick and through the thread pool once a write was slow. It hands its line buffers on to the
+ * next recording's when it closes: what one writes must never land in another's file, whatever
+ * is appended after the close.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonlFile } from '../../src/main/recorder/jsonlFile.ts';
+import { JsonlFile, logsWriteOnEventLoop } from '../../src/main/recorder/jsonlFile.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** A log on a named pipe whose reader opens it at once but reads only after 300 ms: a disk that stalls. */
+async function stalledPipe(dir: string, name: string, errors: unknown[]): Promise<{ log: JsonlFile; out: string; done: Promise<unknown> }> {
+  const pipe = join(dir, `${name}.jsonl`);
+  const out = join(dir, `${name}.out`);
+  expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+  const reader = spawn('sh', ['-c', 'exec 3<"$1"; sleep 0.3; cat <&3 > "$2"', 'sh', pipe, out]);
+  const done = new Promise((r) => reader.once('exit', r));
+  return { log: await JsonlFile.open(pipe, (e) => errors.push(e)), out, done };
+}
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'pl-jsonl-'));
@@ -49,5 +62,37 @@ describe('JsonlFile', () => {
       await f.close();
     }
     for (let i = 0; i < 5; i++) expect(readFileSync(join(dir, `${i}.jsonl`), 'utf8')).toBe(i % 2 === 0 ? big : `{"i":${i}}\n`);
+  });
+
+  it('lines are in the file as soon as they are committed (a write on the event loop)', async () => {
+    const dir = tempDir();
+    const f = await JsonlFile.open(join(dir, 'now.jsonl'), () => {});
+    f.append('{"n":1}\n');
+    expect(readFileSync(join(dir, 'now.jsonl'), 'utf8')).toBe('{"n":1}\n');
+    expect(logsWriteOnEventLoop()).toBe(true);
+    await f.close();
+  });
+
+  // Last in this file: it switches the process's logs to the thread pool for good.
+  it.skipIf(spawnSync('mkfifo', ['--version']).status !== 0)('after one slow write every log writes through the thread pool, its lines whole and in order', async () => {
+    const dir = tempDir();
+    const errors: unknown[] = [];
+    const big = `{"fill":"${'x'.repeat(100_000)}"}\n`; // more than a pipe holds: a write waits for its reader
+    const lines = Array.from({ length: 50 }, (_, i) => `{"i":${i}}\n`).join('');
+    const first = await stalledPipe(dir, 'first', errors);
+    first.log.append(big);
+    expect(logsWriteOnEventLoop()).toBe(false);
+    for (let i = 0; i < 50; i++) first.log.append(`{"i":${i}}\n`);
+
+    // From now on a commit returns before its lines are written, in any log: this one's reader
+    // has not even started when append returns.
+    const second = await stalledPipe(dir, 'second', errors);
+    second.log.append(big);
+    expect(existsSync(second.out)).toBe(false);
+
+    await Promise.all([first.log.close(), second.log.close(), first.done, second.done]);
+    expect(readFileSync(first.out, 'utf8')).toBe(big + lines);
+    expect(readFileSync(second.out, 'utf8')).toBe(big);
+    expect(errors).toEqual([]);
   });
 });
