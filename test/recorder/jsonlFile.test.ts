@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonlFile, logsWriteOnEventLoop } from '../../src/main/recorder/jsonlFile.ts';
+import { JsonlFile } from '../../src/main/recorder/jsonlFile.ts';
+import { GIVE_UP_AFTER, POOL_FOR_MS, SLOW_WRITE_MS, WritePath } from '../../src/main/recorder/writePath.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -17,13 +18,13 @@ afterEach(() => {
 });
 
 /** A log on a named pipe whose reader opens it at once but reads only after 300 ms: a disk that stalls. */
-async function stalledPipe(dir: string, name: string, errors: unknown[]): Promise<{ log: JsonlFile; out: string; done: Promise<unknown> }> {
+async function stalledPipe(dir: string, name: string, errors: unknown[], via: WritePath): Promise<{ log: JsonlFile; out: string; done: Promise<unknown> }> {
   const pipe = join(dir, `${name}.jsonl`);
   const out = join(dir, `${name}.out`);
   expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
   const reader = spawn('sh', ['-c', 'exec 3<"$1"; sleep 0.3; cat <&3 > "$2"', 'sh', pipe, out]);
   const done = new Promise((r) => reader.once('exit', r));
-  return { log: await JsonlFile.open(pipe, (e) => errors.push(e)), out, done };
+  return { log: await JsonlFile.open(pipe, (e) => errors.push(e), via), out, done };
 }
 
 function tempDir(): string {
@@ -66,27 +67,28 @@ describe('JsonlFile', () => {
 
   it('lines are in the file as soon as they are committed (a write on the event loop)', async () => {
     const dir = tempDir();
-    const f = await JsonlFile.open(join(dir, 'now.jsonl'), () => {});
+    const via = new WritePath();
+    const f = await JsonlFile.open(join(dir, 'now.jsonl'), () => {}, via);
     f.append('{"n":1}\n');
     expect(readFileSync(join(dir, 'now.jsonl'), 'utf8')).toBe('{"n":1}\n');
-    expect(logsWriteOnEventLoop()).toBe(true);
+    expect(via.onEventLoop).toBe(true);
     await f.close();
   });
 
-  // Last in this file: it switches the process's logs to the thread pool for good.
-  it.skipIf(spawnSync('mkfifo', ['--version']).status !== 0)('after one slow write every log writes through the thread pool, its lines whole and in order', async () => {
+  it.skipIf(spawnSync('mkfifo', ['--version']).status !== 0)('after a slow write every log writes through the thread pool, its lines whole and in order', async () => {
+    const via = new WritePath();
     const dir = tempDir();
     const errors: unknown[] = [];
     const big = `{"fill":"${'x'.repeat(100_000)}"}\n`; // more than a pipe holds: a write waits for its reader
     const lines = Array.from({ length: 50 }, (_, i) => `{"i":${i}}\n`).join('');
-    const first = await stalledPipe(dir, 'first', errors);
+    const first = await stalledPipe(dir, 'first', errors, via);
     first.log.append(big);
-    expect(logsWriteOnEventLoop()).toBe(false);
+    expect(via.onEventLoop).toBe(false);
     for (let i = 0; i < 50; i++) first.log.append(`{"i":${i}}\n`);
 
     // From now on a commit returns before its lines are written, in any log: this one's reader
     // has not even started when append returns.
-    const second = await stalledPipe(dir, 'second', errors);
+    const second = await stalledPipe(dir, 'second', errors, via);
     second.log.append(big);
     expect(existsSync(second.out)).toBe(false);
 
@@ -94,5 +96,25 @@ describe('JsonlFile', () => {
     expect(readFileSync(first.out, 'utf8')).toBe(big + lines);
     expect(readFileSync(second.out, 'utf8')).toBe(big);
     expect(errors).toEqual([]);
+  });
+
+  it(`a slow write sends logs to the thread pool for ${POOL_FOR_MS / 1000} s; ${GIVE_UP_AFTER} slow writes, for good`, () => {
+    let now = 0;
+    const via = new WritePath(() => now);
+    via.wrote(0.5, 'a.jsonl', 100);
+    expect(via.onEventLoop).toBe(true);
+    for (let k = 1; k < GIVE_UP_AFTER; k++) {
+      via.wrote(SLOW_WRITE_MS + 1, 'a.jsonl', 100);
+      expect(via.onEventLoop).toBe(false);
+      now += POOL_FOR_MS - 1;
+      expect(via.onEventLoop).toBe(false);
+      now += 1;
+      expect(via.onEventLoop).toBe(true);
+    }
+    via.wrote(SLOW_WRITE_MS + 1, 'a.jsonl', 100);
+    now += 10 * POOL_FOR_MS;
+    expect(via.onEventLoop).toBe(false);
+    expect(via.takeStats()).toEqual({ count: GIVE_UP_AFTER + 1, over1ms: GIVE_UP_AFTER, maxMs: SLOW_WRITE_MS + 1 });
+    expect(via.takeStats().count).toBe(0);
   });
 });

@@ -1,28 +1,12 @@
 import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { log } from '../common/log.ts';
 import { LineWriter, giveBackLineWriter, takeLineWriter } from './lineWriter.ts';
-
-/**
- * Logs write on the event loop while writes are quick: a local disk takes half a second of
- * lines into the page cache in tens of µs, less than the thread pool's hand-off costs, and that
- * hand-off wakes a second thread for every write, which on a busy 2-core machine preempts the
- * thread the stream runs on. The first write slower than this (a stalled, slow or network disk)
- * sends every log of the process to the thread pool from then on: the stream waits for a disk
- * at most once.
- */
-const SYNC_WRITE_BUDGET_MS = 2;
-let onEventLoop = true;
-
-/** Whether logs still write on the event loop (no write has been slow yet). */
-export function logsWriteOnEventLoop(): boolean {
-  return onEventLoop;
-}
+import { writePath, type WritePath } from './writePath.ts';
 
 /**
  * One append-only log file of a recording. Lines are formatted into `writer` (by the flush timer,
- * never the tick) and `commit` hands them to the kernel, at once (see SYNC_WRITE_BUDGET_MS) or
- * through the thread pool; there one write is in flight at a time, so lines land whole and in
+ * never the tick) and `commit` hands them to the kernel, at once or through the thread pool
+ * (writePath.ts); there one write is in flight at a time, so lines land whole and in
  * order, and what was formatted meanwhile goes out in the next one. Two
  * LineWriters take turns (one being written out, one filling), reused for the file's life. The
  * first error (disk full, folder gone…) is kept and reported once through `onError`; what comes
@@ -42,10 +26,11 @@ export class JsonlFile {
     private readonly handle: FileHandle,
     readonly path: string,
     private readonly onError: (err: unknown, file: JsonlFile) => void,
+    private readonly via: WritePath,
   ) {}
 
-  static async open(path: string, onError: (err: unknown, file: JsonlFile) => void): Promise<JsonlFile> {
-    return new JsonlFile(await open(path, 'a'), path, onError);
+  static async open(path: string, onError: (err: unknown, file: JsonlFile) => void, via: WritePath = writePath): Promise<JsonlFile> {
+    return new JsonlFile(await open(path, 'a'), path, onError, via);
   }
 
   /** A line (or lines) made as a string: events and score snapshots, a few a second. */
@@ -59,7 +44,7 @@ export class JsonlFile {
   commit(): void {
     if (this.failed || this.closed) return this.writer.clear();
     if (this.writer.length === 0) return;
-    if (onEventLoop && !this.writing) return this.writeNow();
+    if (!this.writing && this.via.onEventLoop) return this.writeNow();
     this.writing ??= this.drain();
   }
 
@@ -77,11 +62,7 @@ export class JsonlFile {
     }
     this.bytes += bytes.length;
     this.writer.clear();
-    const ms = performance.now() - t0;
-    if (ms > SYNC_WRITE_BUDGET_MS) {
-      onEventLoop = false;
-      log.warn('recording_writes_slow', { file: this.path, bytes: bytes.length, write_ms: Math.round(ms * 10) / 10, from_now: 'thread pool' });
-    }
+    this.via.wrote(performance.now() - t0, this.path, bytes.length);
   }
 
   /** Resolves when everything committed so far is written (or the file failed). */

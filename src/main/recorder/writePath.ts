@@ -1,0 +1,56 @@
+import { log } from '../common/log.ts';
+
+/**
+ * Where a recording's logs write. On the event loop while writes are quick: a local disk takes
+ * half a second of lines into the page cache in tens of µs, less than the thread pool's hand-off
+ * costs, and that hand-off wakes a second thread for every write, which on a busy 2-core machine
+ * preempts the thread the stream runs on. A write slower than SLOW_WRITE_MS (a disk busy with a
+ * journal commit, a slow stick, a network share) sends every log to the thread pool for
+ * POOL_FOR_MS; the GIVE_UP_AFTER-th slow write, for good. So the stream waits on a disk at most
+ * a few times, however bad the disk.
+ */
+export const SLOW_WRITE_MS = 2;
+export const POOL_FOR_MS = 30_000;
+export const GIVE_UP_AFTER = 3;
+
+export class WritePath {
+  private slowWrites = 0;
+  private poolUntil = -Infinity;
+  /** Event-loop writes since the last `takeStats`: how many, how many over 1 ms, the slowest (ms). */
+  private stats = { count: 0, over1ms: 0, maxMs: 0 };
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** Whether the next write goes on the event loop. */
+  get onEventLoop(): boolean {
+    return this.slowWrites < GIVE_UP_AFTER && this.now() >= this.poolUntil;
+  }
+
+  /** A write made on the event loop took `ms`. */
+  wrote(ms: number, file: string, bytes: number): void {
+    const s = this.stats;
+    s.count++;
+    if (ms > 1) s.over1ms++;
+    if (ms > s.maxMs) s.maxMs = ms;
+    if (ms <= SLOW_WRITE_MS) return;
+    this.slowWrites++;
+    this.poolUntil = this.now() + POOL_FOR_MS;
+    const forGood = this.slowWrites >= GIVE_UP_AFTER;
+    log.warn('recording_writes_slow', {
+      file,
+      bytes,
+      write_ms: Math.round(ms * 10) / 10,
+      logs_write: forGood ? 'through the thread pool from now on' : `through the thread pool for ${POOL_FOR_MS / 1000} s`,
+    });
+  }
+
+  /** What the event-loop writes have cost since the last call (benchmarks). */
+  takeStats(): { count: number; over1ms: number; maxMs: number } {
+    const taken = this.stats;
+    this.stats = { count: 0, over1ms: 0, maxMs: 0 };
+    return taken;
+  }
+}
+
+/** The process's: every recording's logs share one disk's verdict. */
+export const writePath = new WritePath();
