@@ -6,8 +6,9 @@ import { log } from '../common/log.ts';
  * costs, and that hand-off wakes a second thread for every write, which on a busy 2-core machine
  * preempts the thread the stream runs on. A write slower than SLOW_WRITE_MS (a disk busy with a
  * journal commit, a slow stick, a network share) sends every log to the thread pool for
- * POOL_FOR_MS; the GIVE_UP_AFTER-th slow write, for good. So the stream waits on a disk at most
- * a few times, however bad the disk.
+ * POOL_FOR_MS; the GIVE_UP_AFTER-th slow write, for good. So a slow disk holds the stream up at
+ * most a few times. (A disk that hangs outright holds up the write in hand for as long as it
+ * hangs: the recordings root belongs on a local disk, as the README says.)
  */
 export const SLOW_WRITE_MS = 2;
 export const POOL_FOR_MS = 30_000;
