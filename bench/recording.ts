@@ -28,6 +28,7 @@ import { openSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../src/main/playback/engine.ts';
+import { TickScheduler, type SchedulerTime } from '../src/main/playback/clock.ts';
 import { setLogLevel } from '../src/main/common/log.ts';
 import { startServer } from '../src/main/server.ts';
 import { StudioService } from '../src/main/studio/studioService.ts';
@@ -53,6 +54,11 @@ interface RoundReport {
    * how often its main thread was preempted (involuntary context switches; Linux, else the process's).
    */
   os: { minor_faults: number; major_faults: number; preempted: number };
+  /**
+   * The server's main thread: its CPU (% of a core, Linux; else null) and the time it slept in
+   * the tick scheduler's precise wait before ticks (% of the round), when nothing else can run.
+   */
+  main: { cpu_percent: number | null; tick_wait_percent: number };
   /** R rounds: what the recordings wrote, and their logs' writes made on the event loop (how many, over 1 ms, slowest ms; whether still there at the end). */
   recorded: { recordings: number; bytes: number; packets: number; predictions: number; failed: number; writes: { n: number; over1ms: number; max_ms: number; on_event_loop: boolean } } | null;
 }
@@ -76,7 +82,16 @@ export async function recordingServerRole(): Promise<void> {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc.push({ at: e.startTime, ms: e.duration, major: (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
   }).observe({ entryTypes: ['gc'] });
-  let mark: { cpu: NodeJS.CpuUsage; ru: NodeJS.ResourceUsage; preempted: number; t0: number; seq: number[]; record: boolean } | null = null;
+  // Time the shared tick scheduler spends in its precise wait (blocking the loop), summed.
+  const waitMs = { total: 0 };
+  const schedTime = (TickScheduler.shared as unknown as { time: SchedulerTime }).time;
+  const waitUntil = schedTime.waitUntil.bind(schedTime);
+  schedTime.waitUntil = (t: number) => {
+    const t0 = performance.now();
+    waitUntil(t);
+    waitMs.total += performance.now() - t0;
+  };
+  let mark: { wait: number; mainCpu: number | null; cpu: NodeJS.CpuUsage; ru: NodeJS.ResourceUsage; preempted: number; t0: number; seq: number[]; record: boolean } | null = null;
 
   process.on('message', async (m: any) => {
     if (m.type === 'sessions') {
@@ -91,13 +106,15 @@ export async function recordingServerRole(): Promise<void> {
       // Only this round's ticks are kept: a run's worth would grow the heap the rounds measure.
       for (const r of recs) r.due.length = r.fired.length = r.sent.length = r.lateness.length = 0;
       writePath.takeStats();
-      mark = { cpu: process.cpuUsage(), ru: process.resourceUsage(), preempted: mainThreadPreemptions(), t0: performance.now(), seq: recs.map((r) => r.session.sent.last), record: m.record };
+      mark = { wait: waitMs.total, mainCpu: mainThreadCpuMs(), cpu: process.cpuUsage(), ru: process.resourceUsage(), preempted: mainThreadPreemptions(), t0: performance.now(), seq: recs.map((r) => r.session.sent.last), record: m.record };
       process.send!({ type: 'round-on' });
     } else if (m.type === 'end') {
       const wall = performance.now() - mark!.t0;
       const cpu = process.cpuUsage(mark!.cpu);
       const ru = process.resourceUsage();
       const os = { minor_faults: ru.minorPageFault - mark!.ru.minorPageFault, major_faults: ru.majorPageFault - mark!.ru.majorPageFault, preempted: mainThreadPreemptions() - mark!.preempted };
+      const mainCpu = mainThreadCpuMs();
+      const main = { cpu_percent: mainCpu === null || mark!.mainCpu === null ? null : ((mainCpu - mark!.mainCpu) / wall) * 100, tick_wait_percent: ((waitMs.total - mark!.wait) / wall) * 100 };
       const lateness = recs.flatMap((r) => r.lateness);
       const w = writePath.takeStats();
       const writes = { n: w.count, over1ms: w.over1ms, max_ms: w.maxMs, on_event_loop: writePath.onEventLoop };
@@ -121,7 +138,7 @@ export async function recordingServerRole(): Promise<void> {
       }
       mark = null;
       const clients = recs.reduce((s, r) => s + r.session.clientCount, 0);
-      process.send!({ type: 'round-off', round: { lateness, wall_ms: wall, cpu_us: cpu.user + cpu.system, packets, clients, gc: gcReport, os, recorded } satisfies RoundReport });
+      process.send!({ type: 'round-off', round: { lateness, wall_ms: wall, cpu_us: cpu.user + cpu.system, packets, clients, gc: gcReport, os, main, recorded } satisfies RoundReport });
     } else if (m.type === 'close') {
       await server.close('benchmark over');
       rmSync(root, { recursive: true, force: true });
@@ -138,6 +155,16 @@ function mainThreadPreemptions(): number {
     return Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
   } catch {
     return process.resourceUsage().involuntaryContextSwitches;
+  }
+}
+
+/** CPU time of this process's main thread so far (ms; /proc, clock ticks of 10 ms), null off Linux. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime (fields 14, 15)
+  } catch {
+    return null;
   }
 }
 
@@ -234,7 +261,7 @@ async function main(): Promise<void> {
   await runRound('recording', warmS);
   await runRound('plain', warmS);
 
-  const rows: Array<{ n: number; variant: Variant; p50: number; p99: number; max: number; cpu: number; ticks: number; clients: number; bytesPerS: number | null; lines: number | null; failed: number; busy: number; gc: RoundReport['gc']; os: RoundReport['os']; writes: NonNullable<RoundReport['recorded']>['writes'] | null }> = [];
+  const rows: Array<{ n: number; variant: Variant; p50: number; p99: number; max: number; cpu: number; ticks: number; clients: number; bytesPerS: number | null; lines: number | null; failed: number; busy: number; gc: RoundReport['gc']; os: RoundReport['os']; main: RoundReport['main']; writes: NonNullable<RoundReport['recorded']>['writes'] | null }> = [];
   const pooled: Record<Variant, number[]> = { recording: [], plain: [] };
   const watch = new LoadWatch();
   for (let k = 0; k < roundsPerVariant; k++) {
@@ -257,11 +284,12 @@ async function main(): Promise<void> {
         busy: host.machine_busy_cores,
         gc: r.gc,
         os: r.os,
+        main: r.main,
         writes: r.recorded?.writes ?? null,
       };
       rows.push(row);
       for (const x of r.lateness) pooled[v].push(x);
-      log(`round ${row.n} ${v}: ${row.clients} decoders, lateness p50/p99/max ${fmt(row.p50, 3)}/${fmt(row.p99, 3)}/${fmt(row.max, 3)} ms, server CPU ${row.cpu} %, GC ${row.gc.n} (max ${fmt(row.gc.max_ms, 1)} ms, ${row.gc.major} major), ${row.os.minor_faults} page faults, preempted ${row.os.preempted}×${r.recorded ? `, wrote ${fmt(row.bytesPerS! / 1e6, 2)} MB/s, ${r.recorded.writes.on_event_loop ? `on the event loop (${r.recorded.writes.n} writes, ${r.recorded.writes.over1ms} over 1 ms, slowest ${fmt(r.recorded.writes.max_ms, 2)} ms)` : 'through the thread pool'}` : ''}`);
+      log(`round ${row.n} ${v}: ${row.clients} decoders, lateness p50/p99/max ${fmt(row.p50, 3)}/${fmt(row.p99, 3)}/${fmt(row.max, 3)} ms, server CPU ${row.cpu} % (main thread ${row.main.cpu_percent === null ? '?' : fmt(row.main.cpu_percent, 1)} %, tick wait ${fmt(row.main.tick_wait_percent, 1)} %), GC ${row.gc.n} (max ${fmt(row.gc.max_ms, 1)} ms, ${row.gc.major} major), ${row.os.minor_faults} page faults, preempted ${row.os.preempted}×${r.recorded ? `, wrote ${fmt(row.bytesPerS! / 1e6, 2)} MB/s, ${r.recorded.writes.on_event_loop ? `on the event loop (${r.recorded.writes.n} writes, ${r.recorded.writes.over1ms} over 1 ms, slowest ${fmt(r.recorded.writes.max_ms, 2)} ms)` : 'through the thread pool'}` : ''}`);
     }
   }
   const load = watch.end([process.pid, child.pid!, clients.child.pid!]);
@@ -273,6 +301,7 @@ async function main(): Promise<void> {
   const med = (v: Variant, f: (r: (typeof rows)[number]) => number) => median(of(v).map(f));
   const S = (v: Variant) => ({ p50: med(v, (r) => r.p50), p99: med(v, (r) => r.p99), max: med(v, (r) => r.max), cpu: med(v, (r) => r.cpu), pooled: dist(pooled[v]) });
   const gcLine = (v: Variant) => `${fmt(med(v, (r) => r.gc.n), 0)}, ${fmt(med(v, (r) => r.gc.total_ms), 1)}, ${fmt(med(v, (r) => r.gc.max_ms), 1)}, ${fmt(med(v, (r) => r.gc.major), 0)}`;
+  const mainLine = (v: Variant) => `${of(v)[0].main.cpu_percent === null ? '–' : fmt(med(v, (r) => r.main.cpu_percent!), 1)}; ${fmt(med(v, (r) => r.main.tick_wait_percent), 1)}`;
   const osLine = (v: Variant) => `${fmt(med(v, (r) => r.os.preempted), 0)}; ${fmt(med(v, (r) => r.os.minor_faults), 0)}`;
   const writesLine = () => {
     const w = of('recording').map((r) => r.writes!);
@@ -325,6 +354,7 @@ async function main(): Promise<void> {
         ['send lateness p50 / p99 / max (ms), every tick pooled', `${fmt(R.pooled.p50, 3)} / ${fmt(R.pooled.p99, 3)} / ${fmt(R.pooled.max, 3)}`, `${fmt(P.pooled.p50, 3)} / ${fmt(P.pooled.p99, 3)} / ${fmt(P.pooled.max, 3)}`],
         ['server CPU, % of one core', fmt(R.cpu, 1), fmt(P.cpu, 1)],
         ['server CPU, recording − plain, median over pairs (points of one core)', fmt(median(pairCpu), 1), ''],
+        ['server main thread: CPU %; asleep in the tick scheduler\'s precise wait, % of the time', mainLine('recording'), mainLine('plain')],
         ['server GC pauses a round: n, total ms, longest ms, major', gcLine('recording'), gcLine('plain')],
         ['server main thread preempted a round (involuntary context switches); page faults', osLine('recording'), osLine('plain')],
         ['written to disk', `${fmt(bytes / 1e6, 2)} MB/s`, '–'],
