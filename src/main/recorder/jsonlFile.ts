@@ -6,11 +6,10 @@ import { writePath, type WritePath } from './writePath.ts';
 /**
  * One append-only log file of a recording. Lines are formatted into `writer` (by the flush timer,
  * never the tick) and `commit` hands them to the kernel, at once or through the thread pool
- * (writePath.ts); there one write is in flight at a time, so lines land whole and in
- * order, and what was formatted meanwhile goes out in the next one. Two
- * LineWriters take turns (one being written out, one filling), reused for the file's life. The
- * first error (disk full, folder gone…) is kept and reported once through `onError`; what comes
- * after is dropped.
+ * (writePath.ts). Through the pool one write is in flight at a time, so lines land whole and in
+ * order, and what was formatted meanwhile goes out in the next one; two LineWriters take turns
+ * (one being written out, one filling), reused for the file's life. The first error (disk full,
+ * folder gone…) is kept and reported once through `onError`; what comes after is dropped.
  */
 export class JsonlFile {
   /** Where the next lines go; `commit` sends them. */
