@@ -11,7 +11,7 @@ import { ListenError, startServer } from './server.ts';
 import { openStudioWindow } from './studio/openStudioWindow.ts';
 import { StudioService } from './studio/studioService.ts';
 import { parseRedisConfig, type RedisConfig } from '../shared/redisConfig.ts';
-import type { RedisStatus } from '../shared/studioApi.ts';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat, type RedisStatus } from '../shared/studioApi.ts';
 
 const USAGE = `PhantomLink Studio — replays a neural recording as a live 40 Hz stream.
 
@@ -199,7 +199,7 @@ async function exportCommand(argv: string[]): Promise<void> {
   }
   if (positionals.length !== 1) fail(`export takes one recording folder (got ${positionals.length})\n\n${EXPORT_USAGE}`, 2);
   const format = values.format;
-  if (format !== 'nwb' && format !== 'csv') fail(`--format must be nwb or csv (got ${format})`, 2);
+  if (!isExportFormat(format)) fail(`--format must be ${EXPORT_FORMATS.join(' or ')} (got ${format})`, 2);
   const { exportRecording } = await import('./recorder/exportRecording.ts');
   if (values.json) return exportForPrograms(exportRecording, positionals[0], format, values.out);
   const tty = process.stderr.isTTY;
@@ -235,7 +235,7 @@ async function exportCommand(argv: string[]): Promise<void> {
 }
 
 /** `export --json`: what the studio's and REST's export jobs run (recorder/exportJobs.ts). */
-async function exportForPrograms(run: typeof import('./recorder/exportRecording.ts').exportRecording, dir: string, format: 'nwb' | 'csv', out: string | undefined): Promise<void> {
+async function exportForPrograms(run: typeof import('./recorder/exportRecording.ts').exportRecording, dir: string, format: ExportFormat, out: string | undefined): Promise<void> {
   let last = -1;
   try {
     const result = await run(dir, {

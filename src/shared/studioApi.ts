@@ -292,7 +292,9 @@ export interface ReferenceDecoderStatus {
 
 // ---------------------------------------------------------------- recordings: export
 
-export type ExportFormat = 'nwb' | 'csv';
+export const EXPORT_FORMATS = ['nwb', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const isExportFormat = (v: unknown): v is ExportFormat => (EXPORT_FORMATS as readonly unknown[]).includes(v);
 
 /** An export of a recording (run as its own process), as it goes and as it ended. */
 export interface ExportJob {

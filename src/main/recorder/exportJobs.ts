@@ -60,7 +60,6 @@ export class ExportJobs {
     return { job: { ...job }, done };
   }
 
-
   private spawn(job: ExportJob, dir: string): Promise<ExportJob> {
     const bin = join(packageRoot(), 'bin', 'phantomlink.mjs');
     return new Promise((resolve) => {

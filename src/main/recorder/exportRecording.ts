@@ -14,7 +14,8 @@ import { openSourceDataset } from './sourceDataset.ts';
 export type { ExportProgress } from './recordingIndex.ts';
 export { RecordingError } from './readRecording.ts';
 
-export type ExportFormat = 'nwb' | 'csv';
+import type { ExportFormat } from '../../shared/studioApi.ts';
+export type { ExportFormat };
 
 export interface ExportOptions {
   format?: ExportFormat;

@@ -106,7 +106,6 @@ export interface PredictionRecord {
   outcome: RecordedOutcome;
 }
 
-/** A session's own events, and the recording's start and stop around them. */
 /**
  * What became of a prediction (scoring's PredictionOutcome, or `invalid`: it could not be read),
  * in a fixed order: NWB stores an outcome as its position here.
@@ -117,6 +116,7 @@ export type RecordedOutcome = (typeof OUTCOMES)[number];
 const _sameOutcomes: [RecordedOutcome] extends [PredictionOutcome | 'invalid'] ? ([PredictionOutcome | 'invalid'] extends [RecordedOutcome] ? true : never) : never = true;
 void _sameOutcomes;
 
+/** A session's own events, and the recording's start and stop around them. */
 export type EventKind = 'recording_started' | 'recording_stopped' | SessionEventKind;
 
 export interface EventRecord {

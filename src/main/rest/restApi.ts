@@ -10,10 +10,10 @@ import { checkPerturbations } from '../playback/perturbations.ts';
 import { Accepted, Created, HttpError, Router, type RequestContext } from '../http/router.ts';
 import { toHttpError } from './errors.ts';
 import type { MetricsCollector } from './metrics.ts';
-import { datasetJson, exportJson, playbackJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
+import { datasetJson, exportJson, playbackJson, recordingJson, scoreboardJson, sessionJson, trialJson } from './projections.ts';
 import type { Scoring } from '../evaluation/scoring.ts';
 import type { RecordingService } from '../../shared/recordings.ts';
-import { recordingJson } from './projections.ts';
+import { EXPORT_FORMATS, isExportFormat } from '../../shared/studioApi.ts';
 
 /** The REST API, on the original Python server's paths so existing scripts keep working. */
 export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector, scoring: Scoring, recordings: RecordingService): Router {
@@ -133,7 +133,7 @@ export function restApi(engine: Engine, urls: WsUrls, metrics: MetricsCollector,
     if (extra.length) throw new ParamError(`POST …/export takes format and wait (got ${extra.slice(0, 5).join(', ')})`);
     const get = fieldGetter(ctx.body, ctx.url.searchParams);
     const format = get('format') ?? 'nwb';
-    if (format !== 'nwb' && format !== 'csv') throw new ParamError(`format must be nwb or csv (got ${JSON.stringify(format).slice(0, 40)})`);
+    if (!isExportFormat(format)) throw new ParamError(`format must be ${EXPORT_FORMATS.join(' or ')} (got ${JSON.stringify(format).slice(0, 40)})`);
     const wait = optionalBool('wait', get('wait')) ?? true;
     const { job: started, done } = await recordings.export(ctx.params.id, format);
     if (!wait) return new Accepted({ export: exportJson(started) });

@@ -2,7 +2,7 @@
  * Argument checks for every StudioApi command and event. IPC and studio-channel arguments
  * come from a renderer we do not trust to be well-formed: nothing reaches the engine unchecked.
  */
-import type { CreateSessionRequest, ExportFormat, StudioCommand, StudioCommandMap, StudioEvent, StudioEventMap } from '../../shared/studioApi.ts';
+import { EXPORT_FORMATS, isExportFormat, type CreateSessionRequest, type ExportFormat, type StudioCommand, type StudioCommandMap, type StudioEvent, type StudioEventMap } from '../../shared/studioApi.ts';
 import { EVALUATION_WINDOWS, isValidSessionCode, type EvaluationWindow, type Perturbations, type SessionFilters } from '../../shared/wire.ts';
 import { checkPerturbations } from '../playback/perturbations.ts';
 import { BIN_WIDTHS_MS, isBinWidth } from '../../shared/bins.ts';
@@ -53,7 +53,7 @@ const recordingId: Check<string> = (v, name) => {
   return v;
 };
 const exportFormat: Check<ExportFormat> = (v, name) => {
-  if (v !== 'nwb' && v !== 'csv') throw new ParamError(`${name} must be "nwb" or "csv", got ${show(v)}`);
+  if (!isExportFormat(v)) throw new ParamError(`${name} must be ${EXPORT_FORMATS.map((f) => `"${f}"`).join(' or ')}, got ${show(v)}`);
   return v;
 };
 const evaluationWindow: Check<EvaluationWindow> = (v, name) => {
