@@ -110,14 +110,14 @@ describe('across machines: the BRAND node in its own network namespace', () => {
       const check = spawnSync('ip', ['netns', 'exec', net.ns, 'ip', '-4', 'addr', 'show'], { encoding: 'utf8' });
       expect(check.stdout).toContain(net.peer);
       expect(check.stdout).not.toContain(net.host);
-      await runNode(['--host', net.host, '--port', String(redis.port), '--train-entries', '1600', '--predict-entries', '400'], ['ip', 'netns', 'exec', net.ns]);
+      await runNode(['--host', net.host, '--port', String(redis.port), '--train-entries', '2400', '--predict-entries', '800'], ['ip', 'netns', 'exec', net.ns]);
       // The node has written its last answer; our XREAD may still be reading them (a loaded CI machine).
-      await scoredAll(http, 'brand', 'remote-wiener', 400);
+      await scoredAll(http, 'brand', 'remote-wiener', 800);
       const d = (await api(http, 'GET', '/api/sessions/brand/decoders')).body.decoders.find((x: any) => x.name === 'remote-wiener');
       expect(d).toMatchObject({ endpoint: 'redis', connected: true });
-      expect(d.counts.predictions).toBe(400);
+      expect(d.counts.predictions).toBe(800);
       expect(d.cumulative.r2_combined).toBeGreaterThan(0.3);
-      expect(d.latency_ms.count).toBe(400);
+      expect(d.latency_ms.count).toBe(800);
       p.child.kill('SIGINT');
       expect(await p.exited).toBe(0);
     } finally {
