@@ -82,6 +82,11 @@ export class PacketClock {
     return this.scheduler.setTimer(fn, ms);
   }
 
+  /** Fires every clock of its scheduler that is due now (see TickScheduler.poll). */
+  pollDue(): void {
+    this.scheduler.poll();
+  }
+
   /** When the next packet is due (performance.now() ms); Infinity when stopped. */
   get nextDueMs(): number {
     return this.running ? this.anchorMs + this.n * this.periodMs : Infinity;
@@ -137,6 +142,9 @@ export class PacketClock {
     return this.onTick(tick) ?? null;
   }
 }
+
+/** poll() fires clocks due within this long: the spin at the end of realTime's precise wait. */
+const POLL_AHEAD_MS = 0.1;
 
 /** Phase slots per period (5 ms apart at 1×). */
 export const PHASES = 5;
@@ -194,6 +202,9 @@ export class TickScheduler {
   private readonly clocks = new Set<PacketClock>();
   private readonly epoch: number;
   private cancelTimer: (() => void) | null = null;
+  /** The deadline the pending wake-up is for (Infinity: none). */
+  private plannedFor = Infinity;
+  private firing = false;
   private rotation = 0;
   private readonly due: PacketClock[] = [];
   private readonly sends: Array<() => void> = [];
@@ -251,6 +262,20 @@ export class TickScheduler {
   private cancel(): void {
     this.cancelTimer?.();
     this.cancelTimer = null;
+    this.plannedFor = Infinity;
+  }
+
+  /**
+   * Fires the due clocks now if the next deadline has come (within the last spin of the
+   * precise wait); otherwise returns at once. Called between units of other work, such as each
+   * decoder message: under load one turn of the event loop reads hundreds of sockets before
+   * the timer phase, and a tick waiting for its timer waits for all of them. Polled, a tick
+   * waits for one message at most.
+   */
+  poll(): void {
+    if (this.firing || this.time.now() < this.plannedFor - POLL_AHEAD_MS) return;
+    this.cancel();
+    this.wake();
   }
 
   private earliest(): number {
@@ -265,11 +290,13 @@ export class TickScheduler {
   private plan(): void {
     const next = this.earliest();
     if (next === Infinity) return;
+    this.plannedFor = next;
     this.cancelTimer = this.time.setTimer(this.wake, Math.max(0, next - this.now() - this.wakeEarlyMs));
   }
 
   private readonly wake = (): void => {
     this.cancelTimer = null;
+    this.plannedFor = Infinity;
     const next = this.earliest();
     if (next === Infinity) return;
     if (next - this.now() > this.wakeEarlyMs + 1) {
@@ -279,21 +306,25 @@ export class TickScheduler {
     }
     this.time.waitUntil(next);
     const now = this.now();
-
-    // Phase 1: every clock due now prepares its packet (build it; subscribers encode it).
-    for (const c of this.clocks) if (c.nextDueMs <= now) this.due.push(c);
-    for (const c of this.due) {
-      const send = c.fire(now);
-      if (send) this.sends.push(send);
+    this.firing = true;
+    try {
+      // Phase 1: every clock due now prepares its packet (build it; subscribers encode it).
+      for (const c of this.clocks) if (c.nextDueMs <= now) this.due.push(c);
+      for (const c of this.due) {
+        const send = c.fire(now);
+        if (send) this.sends.push(send);
+      }
+      // Phase 2: send, starting at a rotating offset so the queueing is shared fairly.
+      const k = this.sends.length;
+      if (k > 0) {
+        const start = this.rotation++ % k;
+        for (let i = 0; i < k; i++) this.sends[(start + i) % k]();
+      }
+    } finally {
+      this.due.length = 0;
+      this.sends.length = 0;
+      this.firing = false;
     }
-    // Phase 2: send, starting at a rotating offset so the queueing is shared fairly.
-    const k = this.sends.length;
-    if (k > 0) {
-      const start = this.rotation++ % k;
-      for (let i = 0; i < k; i++) this.sends[(start + i) % k]();
-    }
-    this.due.length = 0;
-    this.sends.length = 0;
     // Clocks still behind (a stall) catch up on the next turns of the event loop.
     this.plan();
   };

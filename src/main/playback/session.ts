@@ -461,6 +461,14 @@ export class Session {
     this.eventListeners.clear();
   }
 
+  /**
+   * Sends the packets of every session now due (this one's or others' on the same scheduler):
+   * for work that runs in long bursts between turns of the event loop (see TickScheduler.poll).
+   */
+  pollDue(): void {
+    this.clock.pollDue();
+  }
+
   /** The session clock's now (monotonic ms): what send times and latencies are measured on. */
   now(): number {
     return this.clock.now();

@@ -218,7 +218,12 @@ export class StreamEndpoint implements UpgradeRoute {
     ws.on('pong', () => {
       client.onPong(Date.now());
     });
-    ws.on('message', (data, isBinary) => handleClientMessage(client, data, isBinary, this.scoring));
+    ws.on('message', (data, isBinary) => {
+      handleClientMessage(client, data, isBinary, this.scoring);
+      // Hundreds of decoders' answers can arrive in one turn of the event loop: a tick that
+      // comes due meanwhile goes out now, not after the last of them.
+      session.pollDue();
+    });
     ws.on('close', (code, reason) => {
       this.clients.delete(client);
       session.detach(client);
