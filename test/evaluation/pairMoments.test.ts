@@ -3,6 +3,7 @@
  * an RMSE computed by numpy, on the very same pairs (Debian's python3-sklearn).
  */
 import { describe, expect, it } from 'vitest';
+import { DecoderScores, TRIALS_KEPT } from '../../src/main/evaluation/decoderScores.ts';
 import { PairMoments, varianceWeightedR2 } from '../../src/main/evaluation/pairMoments.ts';
 import { pythonHas, runPythonJson } from '../helpers/python.ts';
 
@@ -21,6 +22,14 @@ out = {
   "combined": float(r2_score(Y, P, multioutput="variance_weighted")),
 }
 print(json.dumps(out))
+`;
+
+/** scikit-learn's variance-weighted R² of each of a list of trials. */
+const PER_TRIAL = `
+import json, sys
+import numpy as np
+from sklearn.metrics import r2_score
+print(json.dumps([float(r2_score(np.array(t["y"]).T, np.array(t["p"]).T, multioutput="variance_weighted")) for t in json.load(sys.stdin)]))
 `;
 
 /** A seeded generator (mulberry32 + Box–Muller), so a failure can be replayed. */
@@ -53,8 +62,9 @@ describe.skipIf(!pythonHas('numpy', 'sklearn'))('pair moments against scikit-lea
         p[a].push(truth + 12 * g() + (a === 0 ? 3 : -1));
       }
     }
-    const whole = [new PairMoments(), new PairMoments()];
-    const halves = [new PairMoments(), new PairMoments(), new PairMoments(), new PairMoments()];
+    // Moments on shared blocks, as the scoreboard keeps them: neighbours must not touch.
+    const whole = PairMoments.block(2);
+    const halves = PairMoments.block(4);
     for (let a = 0; a < 2; a++) {
       for (let i = 0; i < n; i++) {
         whole[a].add(y[a][i], p[a][i]);
@@ -102,5 +112,39 @@ describe.skipIf(!pythonHas('numpy', 'sklearn'))('pair moments against scikit-lea
     expect(varianceWeightedR2(ms)).toBeCloseTo(ref.combined, 12);
     expect(ms[0].r2).toBe(1);
     expect(ms[2].r2).toBe(0);
+  });
+
+  it(`per-trial scores: the last ${TRIALS_KEPT} trials, oldest first, each trial's R² as scikit-learn has it`, () => {
+    const g = gaussian(7);
+    const scores = new DecoderScores();
+    const trials = TRIALS_KEPT + 13;
+    const pairs = new Map<number, { y: number[][]; p: number[][] }>();
+    // Trials 1000, 1003, …: ids are not slots; the two axes of a trial interleave as they arrive.
+    for (let k = 0; k < trials; k++) {
+      const id = 1000 + 3 * k;
+      const d = { y: [[], []] as number[][], p: [[], []] as number[][] };
+      pairs.set(id, d);
+      for (let i = 0; i < 20 + (k % 7); i++) {
+        for (let a = 2; a < 4; a++) {
+          const y = (a === 2 ? 40 : -15) * Math.sin(i / 4 + k) + g();
+          const p = y * (0.5 + (k % 5) / 10) + 3 * g();
+          scores.score(i * 25, a, id, y, p);
+          d.y[a - 2].push(y);
+          d.p[a - 2].push(p);
+        }
+      }
+    }
+    const list = scores.trials.list();
+    const kept = [...pairs.keys()].slice(-TRIALS_KEPT);
+    expect(list.map((t) => t.trialId)).toEqual(kept);
+    const ref = runPythonJson<number[]>(PER_TRIAL, JSON.stringify(kept.map((id) => pairs.get(id))));
+    list.forEach((t, i) => {
+      expect(t.n).toBe(pairs.get(t.trialId)!.y[0].length);
+      expect(relErr(t.r2!, ref[i])).toBeLessThan(1e-9);
+    });
+    scores.reset(0);
+    expect(scores.trials.list()).toEqual([]);
+    scores.score(0, 2, 5, 1, 1);
+    expect(scores.trials.list()).toEqual([{ trialId: 5, r2: null, n: 1 }]);
   });
 });

@@ -17,14 +17,16 @@ export const ROLLING_S = 30;
 /** Per-trial scores are kept for this many recent trials. */
 export const TRIALS_KEPT = 50;
 
-const axisMoments = () => AXES.map(() => new PairMoments());
+const AXIS_COUNT = AXES.length;
+const axisMoments = () => PairMoments.block(AXIS_COUNT);
 
 /**
  * Pair moments per axis over the last ROLLING_S seconds: one bucket per second of wall time,
  * merged when read (exactly: PairMoments.merge), so adding a pair stays O(1).
  */
 class RollingMoments {
-  private readonly buckets = Array.from({ length: ROLLING_S }, axisMoments);
+  /** Second s's moment of axis a: all[s * AXIS_COUNT + a], on one block. */
+  private readonly all = PairMoments.block(ROLLING_S * AXIS_COUNT);
   private readonly secondOf = new Float64Array(ROLLING_S).fill(-1);
   private readonly merged = axisMoments();
 
@@ -32,10 +34,10 @@ class RollingMoments {
     const second = Math.floor(nowMs / 1000);
     const slot = second % ROLLING_S;
     if (this.secondOf[slot] !== second) {
-      for (const m of this.buckets[slot]) m.reset();
+      for (let a = 0; a < AXIS_COUNT; a++) this.all[slot * AXIS_COUNT + a].reset();
       this.secondOf[slot] = second;
     }
-    this.buckets[slot][axis].add(y, p);
+    this.all[slot * AXIS_COUNT + axis].add(y, p);
   }
 
   /** The merged moments of the window ending now (valid until the next read). */
@@ -44,7 +46,7 @@ class RollingMoments {
     for (const m of this.merged) m.reset();
     for (let s = 0; s < ROLLING_S; s++) {
       if (this.secondOf[s] < 0 || now - this.secondOf[s] >= ROLLING_S) continue;
-      for (let a = 0; a < AXES.length; a++) this.merged[a].merge(this.buckets[s][a]);
+      for (let a = 0; a < AXIS_COUNT; a++) this.merged[a].merge(this.all[s * AXIS_COUNT + a]);
     }
     return this.merged;
   }
@@ -54,26 +56,49 @@ class RollingMoments {
   }
 }
 
-/** Pair moments per axis for each of the most recent trials. */
+/**
+ * Pair moments per axis for each of the most recent trials: TRIALS_KEPT slots used in turn, so
+ * a new trial takes the oldest one's place and nothing is allocated as trials come and go.
+ */
 class TrialMoments {
-  private readonly byTrial = new Map<number, PairMoments[]>();
+  /** Slot s's moment of axis a: moments[s * AXIS_COUNT + a], on one block. */
+  private readonly moments = PairMoments.block(TRIALS_KEPT * AXIS_COUNT);
+  private readonly trialOf = new Float64Array(TRIALS_KEPT);
+  private readonly slotOf = new Map<number, number>();
+  /** The slot the next new trial takes: the oldest one's once all are used. */
+  private next = 0;
 
   add(trial: number, axis: number, y: number, p: number): void {
-    let m = this.byTrial.get(trial);
-    if (!m) {
-      if (this.byTrial.size >= TRIALS_KEPT) this.byTrial.delete(this.byTrial.keys().next().value!);
-      this.byTrial.set(trial, (m = axisMoments()));
+    let s = this.slotOf.get(trial);
+    if (s === undefined) {
+      s = this.next;
+      this.next = (s + 1) % TRIALS_KEPT;
+      if (this.slotOf.size === TRIALS_KEPT) this.slotOf.delete(this.trialOf[s]);
+      this.trialOf[s] = trial;
+      this.slotOf.set(trial, s);
+      for (let a = 0; a < AXIS_COUNT; a++) this.moments[s * AXIS_COUNT + a].reset();
     }
-    m[axis].add(y, p);
+    this.moments[s * AXIS_COUNT + axis].add(y, p);
   }
 
   /** Oldest first, in the order the trials were first scored. */
   list(): Array<{ trialId: number; r2: number | null; n: number }> {
-    return [...this.byTrial].map(([trialId, m]) => ({ trialId, r2: varianceWeightedR2(m), n: Math.max(...m.map((x) => x.n)) }));
+    const used = this.slotOf.size;
+    const first = used === TRIALS_KEPT ? this.next : 0;
+    const out = new Array<{ trialId: number; r2: number | null; n: number }>(used);
+    for (let k = 0; k < used; k++) {
+      const s = (first + k) % TRIALS_KEPT;
+      const from = s * AXIS_COUNT;
+      let n = 0;
+      for (let a = 0; a < AXIS_COUNT; a++) n = Math.max(n, this.moments[from + a].n);
+      out[k] = { trialId: this.trialOf[s], r2: varianceWeightedR2(this.moments, from, from + AXIS_COUNT), n };
+    }
+    return out;
   }
 
   reset(): void {
-    this.byTrial.clear();
+    this.slotOf.clear();
+    this.next = 0;
   }
 }
 

@@ -1,3 +1,14 @@
+/** Where each moment sits in a PairMoments' slice of its block. */
+const N = 0;
+const MEAN_Y = 1;
+const MEAN_P = 2;
+const M2_Y = 3;
+const M2_P = 4;
+const C_YP = 5;
+const SSE = 6;
+const SSE_C = 7;
+const FIELDS = 8;
+
 /**
  * Streaming moments of (truth, prediction) pairs, from which R², Pearson r and RMSE follow
  * exactly as scikit-learn and numpy compute them on the same pairs.
@@ -6,71 +17,97 @@
  * they grow (Welford; co-moment as in Welford's covariance update) and the squared error is a
  * compensated (Kahan–Babuška) sum. Two sets merge exactly (Chan et al.), which is how rolling
  * windows are read from per-second buckets. O(1) per pair, no allocation.
+ *
+ * The moments are eight doubles of a Float64Array, often one block shared by many
+ * (`PairMoments.block`). Not eight fields: V8 boxes each double field as a heap number of its
+ * own, and a scoreboard of 640 decoders keeps ~200,000 moments (cumulative, rolling buckets,
+ * recent trials), some 1.6 million objects for every full collection to mark.
  */
 export class PairMoments {
-  n = 0;
-  meanY = 0;
-  meanP = 0;
+  constructor(
+    private readonly f: Float64Array = new Float64Array(FIELDS),
+    private readonly o = 0,
+  ) {}
+
+  /** `count` moments on one block of memory, all zero. */
+  static block(count: number): PairMoments[] {
+    const f = new Float64Array(count * FIELDS);
+    return Array.from({ length: count }, (_, i) => new PairMoments(f, i * FIELDS));
+  }
+
+  get n(): number {
+    return this.f[this.o + N];
+  }
+  get meanY(): number {
+    return this.f[this.o + MEAN_Y];
+  }
+  get meanP(): number {
+    return this.f[this.o + MEAN_P];
+  }
   /** Σ(y − ȳ)²: scikit-learn's R² denominator. */
-  m2Y = 0;
-  m2P = 0;
+  get m2Y(): number {
+    return this.f[this.o + M2_Y];
+  }
+  get m2P(): number {
+    return this.f[this.o + M2_P];
+  }
   /** Σ(y − ȳ)(p − p̄). */
-  cYP = 0;
-  /** Σ(y − p)², with its compensation term. */
-  private sse = 0;
-  private sseC = 0;
+  get cYP(): number {
+    return this.f[this.o + C_YP];
+  }
 
   add(y: number, p: number): void {
-    const n = ++this.n;
-    const dy = y - this.meanY;
-    const dp = p - this.meanP;
-    this.meanY += dy / n;
-    this.meanP += dp / n;
-    this.m2Y += dy * (y - this.meanY);
-    this.m2P += dp * (p - this.meanP);
-    this.cYP += dy * (p - this.meanP);
+    const f = this.f;
+    const o = this.o;
+    const n = ++f[o + N];
+    const dy = y - f[o + MEAN_Y];
+    const dp = p - f[o + MEAN_P];
+    const meanY = (f[o + MEAN_Y] += dy / n);
+    const meanP = (f[o + MEAN_P] += dp / n);
+    f[o + M2_Y] += dy * (y - meanY);
+    f[o + M2_P] += dp * (p - meanP);
+    f[o + C_YP] += dy * (p - meanP);
     this.addSse((y - p) * (y - p));
   }
 
   /** Adds another set's pairs (Chan et al.'s parallel update). */
-  merge(o: PairMoments): void {
-    if (o.n === 0) return;
-    if (this.n === 0) {
-      this.copy(o);
+  merge(other: PairMoments): void {
+    const g = other.f;
+    const q = other.o;
+    const on = g[q + N];
+    if (on === 0) return;
+    const f = this.f;
+    const o = this.o;
+    const tn = f[o + N];
+    if (tn === 0) {
+      this.copy(other);
       return;
     }
-    const n = this.n + o.n;
-    const dy = o.meanY - this.meanY;
-    const dp = o.meanP - this.meanP;
-    const f = (this.n * o.n) / n;
-    this.m2Y += o.m2Y + dy * dy * f;
-    this.m2P += o.m2P + dp * dp * f;
-    this.cYP += o.cYP + dy * dp * f;
-    this.meanY += (dy * o.n) / n;
-    this.meanP += (dp * o.n) / n;
-    this.n = n;
-    this.addSse(o.sse);
-    this.addSse(o.sseC);
+    const n = tn + on;
+    const dy = g[q + MEAN_Y] - f[o + MEAN_Y];
+    const dp = g[q + MEAN_P] - f[o + MEAN_P];
+    const k = (tn * on) / n;
+    f[o + M2_Y] += g[q + M2_Y] + dy * dy * k;
+    f[o + M2_P] += g[q + M2_P] + dp * dp * k;
+    f[o + C_YP] += g[q + C_YP] + dy * dp * k;
+    f[o + MEAN_Y] += (dy * on) / n;
+    f[o + MEAN_P] += (dp * on) / n;
+    f[o + N] = n;
+    this.addSse(g[q + SSE]);
+    this.addSse(g[q + SSE_C]);
   }
 
-  copy(o: PairMoments): void {
-    this.n = o.n;
-    this.meanY = o.meanY;
-    this.meanP = o.meanP;
-    this.m2Y = o.m2Y;
-    this.m2P = o.m2P;
-    this.cYP = o.cYP;
-    this.sse = o.sse;
-    this.sseC = o.sseC;
+  copy(other: PairMoments): void {
+    this.f.set(other.f.subarray(other.o, other.o + FIELDS), this.o);
   }
 
   reset(): void {
-    this.n = this.meanY = this.meanP = this.m2Y = this.m2P = this.cYP = this.sse = this.sseC = 0;
+    this.f.fill(0, this.o, this.o + FIELDS);
   }
 
   /** Σ(y − p)²: scikit-learn's R² numerator. */
   get sumSquaredError(): number {
-    return this.sse + this.sseC;
+    return this.f[this.o + SSE] + this.f[this.o + SSE_C];
   }
 
   /** `r2_score(y, p)` for this output; null below two pairs (scikit-learn answers NaN). */
@@ -90,9 +127,12 @@ export class PairMoments {
   }
 
   private addSse(v: number): void {
-    const t = this.sse + v;
-    this.sseC += Math.abs(this.sse) >= Math.abs(v) ? this.sse - t + v : v - t + this.sse;
-    this.sse = t;
+    const f = this.f;
+    const i = this.o + SSE;
+    const sse = f[i];
+    const t = sse + v;
+    f[i + 1] += Math.abs(sse) >= Math.abs(v) ? sse - t + v : v - t + sse;
+    f[i] = t;
   }
 }
 
@@ -106,19 +146,23 @@ function r2FromParts(numerator: number, denominator: number): number {
 /**
  * `r2_score(Y, P, multioutput='variance_weighted')` over several outputs (FALCON's metric): the
  * outputs' R² averaged with their truth variance as weights (uniformly when every truth is
- * constant). Null when no output has two pairs.
+ * constant). Null when no output has two pairs. `from`/`to`: a range of `outputs` (one trial's
+ * axes in a block).
  */
-export function varianceWeightedR2(outputs: readonly PairMoments[]): number | null {
-  const used = outputs.filter((m) => m.n >= 2);
-  if (used.length === 0) return null;
+export function varianceWeightedR2(outputs: readonly PairMoments[], from = 0, to = outputs.length): number | null {
+  let used = 0;
   let weights = 0;
   let weighted = 0;
   let plain = 0;
-  for (const m of used) {
+  for (let i = from; i < to; i++) {
+    const m = outputs[i];
+    if (m.n < 2) continue;
     const score = r2FromParts(m.sumSquaredError, m.m2Y);
+    used++;
     weights += m.m2Y;
     weighted += m.m2Y * score;
     plain += score;
   }
-  return weights > 0 ? weighted / weights : plain / used.length;
+  if (used === 0) return null;
+  return weights > 0 ? weighted / weights : plain / used;
 }
