@@ -33,6 +33,9 @@ export const REFUSAL_REASONS: Partial<Record<PredictionOutcome, string>> = {
   unknown: 'sequence_number of a packet the session has not sent',
 };
 
+/** An accepted prediction (the studio draws them over the truth). */
+export type PredictionListener = (decoder: Decoder, seq: number, values: PredictedValues) => void;
+
 /**
  * Sees every prediction a decoder sent, with what became of it (`invalid`: malformed, never
  * joined): arrival and round-trip latency on the session clock (NaN when the sequence number was
@@ -79,8 +82,10 @@ export type PredictedValues = Record<Axis, number>;
  */
 export class SessionScoring implements SessionSubscriber {
   private readonly decoders = new Map<string, Decoder>();
-  private readonly predictionListeners = new Set<(decoder: Decoder, seq: number, values: PredictedValues) => void>();
-  private readonly outcomeListeners = new Set<OutcomeListener>();
+  // Arrays replaced on every change, not Sets: iterating a Set allocates an iterator on each of
+  // 25,600 predictions a second (64 sessions × 10 decoders), and a listener may leave mid-call.
+  private predictionListeners: ReadonlyArray<PredictionListener> = [];
+  private outcomeListeners: ReadonlyArray<OutcomeListener> = [];
   private attached = false;
   /** When the scores were last reset (Unix ms). */
   resetAt = Date.now();
@@ -131,15 +136,15 @@ export class SessionScoring implements SessionSubscriber {
   }
 
   /** Every accepted prediction (the studio draws them over the truth). */
-  onPrediction(listener: (decoder: Decoder, seq: number, values: PredictedValues) => void): () => void {
-    this.predictionListeners.add(listener);
-    return () => this.predictionListeners.delete(listener);
+  onPrediction(listener: PredictionListener): () => void {
+    this.predictionListeners = [...this.predictionListeners, listener];
+    return () => (this.predictionListeners = this.predictionListeners.filter((l) => l !== listener));
   }
 
   /** Every prediction with its outcome and latency, refused and invalid ones included (recordings). */
   onOutcome(listener: OutcomeListener): () => void {
-    this.outcomeListeners.add(listener);
-    return () => this.outcomeListeners.delete(listener);
+    this.outcomeListeners = [...this.outcomeListeners, listener];
+    return () => (this.outcomeListeners = this.outcomeListeners.filter((l) => l !== listener));
   }
 
   /** A prediction that could not be read (wrong types, no axis): counted, never joined. */
@@ -166,7 +171,7 @@ export class SessionScoring implements SessionSubscriber {
    */
   predict(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number, sentAtMs?: number): PredictionOutcome {
     const outcome = this.join(decoder, seq, values, reportedLatencyMs, arrivalMs, sentAtMs);
-    if (this.outcomeListeners.size > 0) this.tell(decoder, seq, outcome, arrivalMs, reportedLatencyMs, values, sentAtMs);
+    if (this.outcomeListeners.length > 0) this.tell(decoder, seq, outcome, arrivalMs, reportedLatencyMs, values, sentAtMs);
     return outcome;
   }
 
@@ -174,7 +179,8 @@ export class SessionScoring implements SessionSubscriber {
     const log = this.session.sent;
     const slot = Number.isSafeInteger(seq) ? log.slotOf(seq) : -1;
     const latency = slot >= 0 && !log.isLost(slot) ? arrivalMs - (sentAtMs ?? log.sentAtMs(slot)) : NaN;
-    for (const l of this.outcomeListeners) l(decoder, seq, outcome, arrivalMs, latency, reportedMs, values);
+    const listeners = this.outcomeListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](decoder, seq, outcome, arrivalMs, latency, reportedMs, values);
   }
 
   private join(decoder: Decoder, seq: number, values: PredictedValues, reportedLatencyMs: number, arrivalMs: number, sentAtMs?: number): PredictionOutcome {
@@ -220,7 +226,8 @@ export class SessionScoring implements SessionSubscriber {
       scored = true;
     }
     if (scored) c.evaluated++;
-    for (const l of this.predictionListeners) l(decoder, seq, values);
+    const listeners = this.predictionListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](decoder, seq, values);
     return late ? 'late' : 'scored';
   }
 
