@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonlFile } from '../../src/main/recorder/jsonlFile.ts';
-import { GIVE_UP_AFTER, POOL_FOR_MS, SLOW_WRITE_MS, WritePath } from '../../src/main/recorder/writePath.ts';
+import { HUNG_WRITE_MS, POOL_FOR_MAX_MS, POOL_FOR_MS, SLOW_WRITE_MS, WritePath } from '../../src/main/recorder/writePath.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -98,23 +98,31 @@ describe('JsonlFile', () => {
     expect(errors).toEqual([]);
   });
 
-  it(`a slow write sends logs to the thread pool for ${POOL_FOR_MS / 1000} s; ${GIVE_UP_AFTER} slow writes, for good`, () => {
+  it(`a slow write sends logs to the thread pool for ${POOL_FOR_MS / 1000} s, each further one twice as long (at most ${POOL_FOR_MAX_MS / 60_000} min); a hung one, for good`, () => {
     let now = 0;
     const via = new WritePath(() => now);
     via.wrote(0.5, 'a.jsonl', 100);
     expect(via.onEventLoop).toBe(true);
-    for (let k = 1; k < GIVE_UP_AFTER; k++) {
+    const pooledFor: number[] = [];
+    for (let k = 0; k < 10; k++) {
       via.wrote(SLOW_WRITE_MS + 1, 'a.jsonl', 100);
-      expect(via.onEventLoop).toBe(false);
-      now += POOL_FOR_MS - 1;
-      expect(via.onEventLoop).toBe(false);
-      now += 1;
-      expect(via.onEventLoop).toBe(true);
+      const from = now;
+      while (!via.onEventLoop) now += 1000;
+      pooledFor.push(now - from);
     }
-    via.wrote(SLOW_WRITE_MS + 1, 'a.jsonl', 100);
-    now += 10 * POOL_FOR_MS;
+    expect(pooledFor).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600].map((s) => s * 1000));
+    via.wrote(HUNG_WRITE_MS + 1, 'a.jsonl', 100);
+    now += 100 * POOL_FOR_MAX_MS;
     expect(via.onEventLoop).toBe(false);
-    expect(via.takeStats()).toEqual({ count: GIVE_UP_AFTER + 1, over1ms: GIVE_UP_AFTER, maxMs: SLOW_WRITE_MS + 1 });
+    expect(via.takeStats()).toEqual({ count: 12, over1ms: 11, maxMs: HUNG_WRITE_MS + 1 });
     expect(via.takeStats().count).toBe(0);
+  });
+
+  it('a hung write, even the first, sends the logs to the thread pool for good', () => {
+    let now = 0;
+    const via = new WritePath(() => now);
+    via.wrote(HUNG_WRITE_MS + 1, 'a.jsonl', 100);
+    now += 100 * POOL_FOR_MAX_MS;
+    expect(via.onEventLoop).toBe(false);
   });
 });

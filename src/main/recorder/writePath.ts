@@ -6,16 +6,21 @@ import { log } from '../common/log.ts';
  * costs, and that hand-off wakes a second thread for every write, which on a busy 2-core machine
  * preempts the thread the stream runs on. A write slower than SLOW_WRITE_MS (a disk busy with a
  * journal commit, a slow stick, a network share) sends every log to the thread pool for
- * POOL_FOR_MS; the GIVE_UP_AFTER-th slow write, for good. So a slow disk holds the stream up at
- * most a few times. (A disk that hangs outright holds up the write in hand for as long as it
- * hangs: the recordings root belongs on a local disk, as the README says.)
+ * POOL_FOR_MS, twice as long after each further one (up to POOL_FOR_MAX_MS); a write slower than
+ * HUNG_WRITE_MS, for good. Ordinary ext4 delays a few writes in ten minutes by 2–9 ms (journal
+ * commits): those cost a few slow writes, not the rest of the run in the pool; a disk that is
+ * always slow holds the stream up about eight times in its first hour, then once an hour. (A
+ * disk that hangs outright holds up the write in hand for as long as it hangs: the recordings
+ * root belongs on a local disk, as the README says.)
  */
 export const SLOW_WRITE_MS = 2;
+export const HUNG_WRITE_MS = 100;
 export const POOL_FOR_MS = 30_000;
-export const GIVE_UP_AFTER = 3;
+export const POOL_FOR_MAX_MS = 3_600_000;
 
 export class WritePath {
   private slowWrites = 0;
+  private hung = false;
   private poolUntil = -Infinity;
   /** Event-loop writes since the last `takeStats`: how many, how many over 1 ms, the slowest (ms). */
   private stats = { count: 0, over1ms: 0, maxMs: 0 };
@@ -24,7 +29,7 @@ export class WritePath {
 
   /** Whether the next write goes on the event loop. */
   get onEventLoop(): boolean {
-    return this.slowWrites < GIVE_UP_AFTER && this.now() >= this.poolUntil;
+    return !this.hung && this.now() >= this.poolUntil;
   }
 
   /** A write made on the event loop took `ms`. */
@@ -34,14 +39,14 @@ export class WritePath {
     if (ms > 1) s.over1ms++;
     if (ms > s.maxMs) s.maxMs = ms;
     if (ms <= SLOW_WRITE_MS) return;
-    this.slowWrites++;
-    this.poolUntil = this.now() + POOL_FOR_MS;
-    const forGood = this.slowWrites >= GIVE_UP_AFTER;
+    this.hung ||= ms > HUNG_WRITE_MS;
+    const poolForMs = Math.min(POOL_FOR_MS * 2 ** this.slowWrites++, POOL_FOR_MAX_MS);
+    this.poolUntil = this.now() + poolForMs;
     log.warn('recording_writes_slow', {
       file,
       bytes,
       write_ms: Math.round(ms * 10) / 10,
-      logs_write: forGood ? 'through the thread pool from now on' : `through the thread pool for ${POOL_FOR_MS / 1000} s`,
+      logs_write: this.hung ? 'through the thread pool from now on' : `through the thread pool for ${poolForMs / 1000} s`,
     });
   }
 
