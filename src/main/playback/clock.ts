@@ -20,6 +20,8 @@ import { BIN_MS } from '../../shared/bins.ts';
  *   (no allocation, no polling) and spins only the last ~0.1 ms (realTime);
  * - all clocks due at a wake first prepare their packets (build + encode), then send them, in
  *   an order that rotates every wake so no session is always served last.
+ * - work that comes in bursts between turns of the event loop (each decoder message) polls
+ *   the scheduler, so a packet due meanwhile goes out then rather than after the burst.
  * Every tick goes through the event loop once before the scheduler blocks again, so socket
  * I/O keeps flowing even at 20× (1.25 ms periods).
  */

@@ -274,6 +274,7 @@ export class RedisBridge {
     const why = REFUSAL_REASONS[outcome];
     if (why) this.report(d, `${why} (i_in ${e.seq})`);
     else d.status.scored++;
+    session.pollDue(); // one XREAD reply holds up to 512 answers: a packet due meanwhile goes out now
   }
 
   private publisherFor(code: string | null): SessionPublisher | null {
