@@ -7,9 +7,10 @@ import { log } from '../common/log.ts';
  * preempts the thread the stream runs on. A write slower than SLOW_WRITE_MS (a disk busy with a
  * journal commit, a slow stick, a network share) sends every log to the thread pool for
  * POOL_FOR_MS, twice as long after each further one (up to POOL_FOR_MAX_MS); a write slower than
- * HUNG_WRITE_MS, for good. Ordinary ext4 delays a few writes in ten minutes by 2–9 ms (journal
- * commits): those cost a few slow writes, not the rest of the run in the pool; a disk that is
- * always slow holds the stream up about eight times in its first hour, then once an hour. (A
+ * HUNG_WRITE_MS, for good. Ordinary ext4 delays a few writes by 2–9 ms now and then (journal
+ * commits; on the benchmarks' VM up to three in a few minutes): those cost a few slow writes,
+ * not the rest of the run in the pool. A disk that is always slow holds the stream up about
+ * eight times in its first hour, then once an hour. (A
  * disk that hangs outright holds up the write in hand for as long as it hangs: the recordings
  * root belongs on a local disk, as the README says.)
  */
