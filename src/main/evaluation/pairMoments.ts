@@ -98,7 +98,8 @@ export class PairMoments {
   }
 
   copy(other: PairMoments): void {
-    this.f.set(other.f.subarray(other.o, other.o + FIELDS), this.o);
+    // A loop, not set(subarray): a rolling read copies a bucket per axis, and subarray allocates.
+    for (let i = 0; i < FIELDS; i++) this.f[this.o + i] = other.f[other.o + i];
   }
 
   reset(): void {
